@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+import { runClient } from '../client/cli.js';
+import { VERSION } from '../domain/version.js';
+
+process.exitCode = runClient(process.argv.slice(2), VERSION);

@@ -1,0 +1,276 @@
+import { Subject, type Observable } from 'rxjs';
+import { createActor, waitFor, type Actor } from 'xstate';
+import {
+  instanceState,
+  supervisorMachine,
+  type BootDecision,
+  type CommandAction,
+  type InstanceRef,
+} from '../../machines/supervisor.machine.js';
+import { diff, type ReloadPlan } from '../config/diff.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/types.js';
+import { ConfigError, TaskmasterError } from '../domain/errors.js';
+import { parseInstanceName, resolveTargets } from '../domain/names.js';
+import type { Cause, State, StoredEvent } from '../domain/types.js';
+import { appendRevision, createAppend } from '../eventlog/append.js';
+import { openEventDb, type EventDb } from '../eventlog/db.js';
+import { processRegister, type LiveProcess, type ProcessRegister } from '../eventlog/processes.js';
+import { queryEvents, type EventQuery } from '../eventlog/query.js';
+import { recover } from '../eventlog/replay.js';
+import { isSameProcess } from '../process/identify.js';
+import { killGroup } from '../process/kill-group.js';
+import { watchProcess } from '../process/watch-process.js';
+import { bootDecision } from './boot.js';
+import { describeEvent, describePlan } from './describe.js';
+import { instanceMachineWithEffects } from './effects.js';
+import { claimPidfile, releasePidfile } from './pidfile.js';
+import { openTextLog, type TextLog } from './text-log.js';
+
+export type DaemonOptions = {
+  configFile: string;
+  /** Where log lines are echoed as well (the terminal, in the foreground); null for none. */
+  echo?: NodeJS.WritableStream | null;
+};
+
+export type InstanceStatus = {
+  name: string;
+  program: string;
+  index: number;
+  state: State;
+  pid: number | null;
+  /** Epoch ms of the last transition (null if none happened since the daemon started). */
+  since: number | null;
+  exitcode: number | null;
+  signal: string | null;
+  retries: number;
+  spawnerror: string | null;
+};
+
+export type ReloadResult = { plan: ReloadPlan; summary: string; revision: number };
+
+/** How long a stray process (no longer in the config) gets after SIGTERM before SIGKILL. */
+const STRAY_STOP_MS = 10_000;
+
+/**
+ * The composition root: config, event log, supervisor actor and its instance actors. The only
+ * place that wires the layers together (as supervisord.py is for Supervisor).
+ */
+export class Daemon {
+  readonly events$: Observable<StoredEvent>;
+  readonly log: TextLog;
+  private config: Config;
+  private readonly db: EventDb;
+  private readonly register: ProcessRegister;
+  private readonly supervisor: Actor<typeof supervisorMachine>;
+  private readonly lastEventAt = new Map<string, number>();
+  private revision: number;
+  private stopping: Promise<void> | null = null;
+
+  private constructor(config: Config, options: DaemonOptions) {
+    this.config = config;
+    this.log = openTextLog(config.daemon.logfile, options.echo ?? null);
+    this.db = openEventDb(config.daemon.eventlog);
+    this.register = processRegister(this.db);
+    this.revision = appendRevision(
+      this.db,
+      config.file,
+      `start: ${config.programs.map((p) => p.name).join(', ')}`,
+    );
+    const events = new Subject<StoredEvent>();
+    this.events$ = events.asObservable();
+    this.events$.subscribe((e) => {
+      this.lastEventAt.set(e.name, e.atMs);
+      const line = describeEvent(e);
+      if (e.to === 'fatal' || (e.to === 'exited' && e.cause === 'exit')) this.log.warn(line);
+      else this.log.info(line);
+    });
+    const instance = instanceMachineWithEffects({
+      append: createAppend(this.db, () => this.revision),
+      register: this.register,
+      publish: (e) => events.next(e),
+      log: this.log,
+    });
+    this.supervisor = createActor(supervisorMachine.provide({ actors: { instance } }));
+  }
+
+  /** Reads the config (a ConfigError is thrown as is), replays the event log, starts supervising. */
+  static start(options: DaemonOptions): Daemon {
+    const config = loadConfig(options.configFile);
+    claimPidfile(config.daemon.pidfile);
+    const daemon = new Daemon(config, options);
+    daemon.boot();
+    return daemon;
+  }
+
+  private boot(): void {
+    this.log.info(
+      `taskmasterd ${process.pid} starting with ${this.config.file} (revision ${this.revision})`,
+    );
+    const recovered = recover(this.db);
+    const wanted = new Set(
+      this.config.programs.flatMap((p) =>
+        Array.from({ length: p.numprocs }, (_, i) => `${p.name}:${i}`),
+      ),
+    );
+    const adopt = new Map<string, LiveProcess>();
+    for (const p of this.register.unexited()) {
+      if (!isSameProcess(p.pid, p.procStart)) {
+        // it ended while no daemon was watching; its exit status is lost with its parent
+        this.register.exited(p.pid, p.procStart);
+      } else if (wanted.has(p.name) && !adopt.has(p.name)) {
+        adopt.set(p.name, p);
+      } else {
+        this.stopStray(p);
+      }
+    }
+    const boot = new Map<string, BootDecision>();
+    for (const spec of this.config.programs) {
+      for (let i = 0; i < spec.numprocs; i++) {
+        const name = `${spec.name}:${i}`;
+        const rec = recovered.get(name);
+        boot.set(
+          name,
+          adopt.has(name)
+            ? { startCause: null, retries: rec?.retries ?? 0 }
+            : bootDecision(spec, rec),
+        );
+      }
+    }
+    this.supervisor.start();
+    this.supervisor.send({
+      type: 'plan.apply',
+      plan: diff([], this.config.programs),
+      cause: 'autostart',
+      boot,
+    });
+    for (const [name, p] of adopt) {
+      const ref = this.instanceRef(name);
+      ref.send({ type: 'adopt', pid: p.pid, procStart: p.procStart });
+      // it was being stopped when the daemon died: finish the job
+      if (recovered.get(name)?.state === 'stopping') ref.send({ type: 'stop', cause: 'replay' });
+    }
+  }
+
+  /** A process of a previous run that has no place in this config: stopped, never kept. */
+  private stopStray(p: LiveProcess): void {
+    this.log.warn(
+      `${p.name}: pid ${p.pid} from a previous run is not in the config any more, stopping it`,
+    );
+    killGroup(p.pid, 'SIGTERM');
+    const kill = setTimeout(() => {
+      if (isSameProcess(p.pid, p.procStart)) killGroup(p.pid, 'SIGKILL');
+    }, STRAY_STOP_MS);
+    watchProcess(p.pid, p.procStart, {
+      exited: () => {
+        clearTimeout(kill);
+        this.register.exited(p.pid, p.procStart);
+      },
+      drainMs: () => 0,
+    });
+  }
+
+  get configFile(): string {
+    return this.config.file;
+  }
+
+  get currentConfig(): Config {
+    return this.config;
+  }
+
+  private instanceRef(name: string): InstanceRef {
+    const ref = this.supervisor.getSnapshot().context.instances.get(name);
+    if (ref === undefined) throw new TaskmasterError('NO_SUCH_PROGRAM', `no such instance: ${name}`);
+    return ref;
+  }
+
+  /** Instance names matching what a user typed (`web:1`, `web`, `web:*`, `all`). */
+  resolve(targets: readonly string[]): string[] {
+    const programs = new Map(this.config.programs.map((p) => [p.name, p.numprocs]));
+    return resolveTargets(targets, programs);
+  }
+
+  status(names?: readonly string[]): InstanceStatus[] {
+    const { instances } = this.supervisor.getSnapshot().context;
+    const selected = names ?? [...instances.keys()];
+    return selected.map((name) => {
+      const ref = this.instanceRef(name);
+      const { context } = ref.getSnapshot();
+      const { program, index } = parseInstanceName(name);
+      return {
+        name,
+        program,
+        index,
+        state: instanceState(ref),
+        pid: context.pid,
+        since: this.lastEventAt.get(name) ?? null,
+        exitcode: context.lastExit?.code ?? null,
+        signal: context.lastExit?.signal ?? null,
+        retries: context.retries,
+        spawnerror: context.spawnError?.message ?? null,
+      };
+    });
+  }
+
+  command(action: CommandAction, names: readonly string[], cause: Cause = 'user'): void {
+    this.refuseWhenStopping();
+    this.supervisor.send({ type: 'command', action, names, cause });
+  }
+
+  events(query: EventQuery): StoredEvent[] {
+    return queryEvents(this.db, query);
+  }
+
+  /**
+   * Reads and validates the config file again, then applies only what changed (SPEC §4). An
+   * invalid config is refused whole: the ConfigError is logged and thrown, nothing changes.
+   */
+  reload(): ReloadResult {
+    this.refuseWhenStopping();
+    let next: Config;
+    try {
+      next = loadConfig(this.config.file);
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        this.log.error(`reload refused, nothing changed:\n${error.message}`);
+      }
+      throw error;
+    }
+    const plan = diff(this.config.programs, next.programs);
+    const summary = describePlan(plan);
+    this.revision = appendRevision(this.db, next.file, summary);
+    this.log.info(`reload (revision ${this.revision}): ${summary}`);
+    for (const section of ['daemon', 'server'] as const) {
+      if (JSON.stringify(next[section]) !== JSON.stringify(this.config[section])) {
+        this.log.warn(`reload: the ${section} section changed; it takes effect at the next start`);
+      }
+    }
+    this.config = { ...next, daemon: this.config.daemon, server: this.config.server };
+    this.supervisor.send({ type: 'plan.apply', plan, cause: 'reload' });
+    return { plan, summary, revision: this.revision };
+  }
+
+  get isStopping(): boolean {
+    return this.stopping !== null;
+  }
+
+  /** Stops every instance, by priority level from the highest, each with its stopsignal/stoptime. */
+  shutdown(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.log.info('shutdown: stopping every instance');
+      this.supervisor.send({ type: 'shutdown' });
+      await waitFor(this.supervisor, (s) => s.status === 'done', { timeout: Infinity });
+      this.log.info('shutdown complete');
+      releasePidfile(this.config.daemon.pidfile);
+      this.db.close();
+      this.log.close();
+    })();
+    return this.stopping;
+  }
+
+  private refuseWhenStopping(): void {
+    if (this.stopping !== null) {
+      throw new TaskmasterError('SHUTTING_DOWN', 'taskmasterd is shutting down');
+    }
+  }
+}

@@ -1,0 +1,50 @@
+import type { ReloadPlan } from '../config/diff.js';
+import type { StoredEvent } from '../domain/types.js';
+
+/** One daemon-log line for a transition, in words (SPEC §5). */
+export function describeEvent(e: StoredEvent): string {
+  const pid = e.pid === null ? '' : ` pid ${e.pid}`;
+  const how =
+    e.signal !== null ? ` killed by ${e.signal}` : e.exitCode !== null ? ` exit code ${e.exitCode}` : '';
+  const why = e.message === null ? '' : `: ${e.message}`;
+  switch (e.to) {
+    case 'starting':
+      return `${e.name}: starting (${e.cause})`;
+    case 'running':
+      return `${e.name}: running${pid}`;
+    case 'backoff':
+      return `${e.name}: start failed (${e.cause}${how}${why})${pid}, retry ${e.retries} in ${e.retries} s`;
+    case 'fatal':
+      return `${e.name}: gave up after ${e.retries + 1} failed starts (${e.cause}${how}${why})`;
+    case 'exited':
+      return `${e.name}: exited${how}${pid}`;
+    case 'stopping':
+      return `${e.name}: stopping (${e.cause})${pid}`;
+    case 'stopped':
+      return `${e.name}: stopped (${e.cause})${how}${pid}`;
+  }
+}
+
+/** What a reload did, for the daemon log and for `tm reload`. */
+export function describePlan(plan: ReloadPlan): string {
+  const parts: string[] = [];
+  for (const change of plan) {
+    const name = change.spec.name;
+    switch (change.kind) {
+      case 'added':
+        parts.push(`added ${name}`);
+        break;
+      case 'removed':
+        parts.push(`removed ${name}`);
+        break;
+      case 'changed':
+        parts.push(
+          `${change.restart ? 'restarted' : 'updated in place'} ${name} (${change.keys.join(', ')})`,
+        );
+        break;
+      case 'unchanged':
+        break;
+    }
+  }
+  return parts.length === 0 ? 'no change' : parts.join('; ');
+}

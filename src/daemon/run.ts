@@ -1,0 +1,117 @@
+import { spawn } from 'node:child_process';
+import { TaskmasterError } from '../domain/errors.js';
+import { Daemon } from './daemon.js';
+
+const USAGE = `usage: taskmasterd -c CONFIG [--daemon]
+
+  -c, --config FILE   the YAML config (default: $TM_CONFIG)
+  -d, --daemon        detach from the terminal once started (writes daemon.pidfile)
+  -h, --help          this help
+  -v, --version       the version
+
+Runs in the foreground by default, as systemd and containers expect. SIGHUP reloads the
+config; SIGTERM or SIGINT stops every program and exits.`;
+
+type Args = { config: string | null; daemon: boolean; daemonized: boolean; help: boolean; version: boolean };
+
+/** Exit codes: 0 ok, 1 could not start, 2 usage or invalid config, 70 internal error. */
+export async function runDaemon(argv: readonly string[], version: string): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+  } catch (error) {
+    process.stderr.write(`taskmasterd: ${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.help) return print(USAGE, 0);
+  if (args.version) return print(`taskmasterd ${version}`, 0);
+  const config = args.config ?? process.env.TM_CONFIG ?? null;
+  if (config === null) {
+    process.stderr.write(`taskmasterd: no config file: pass -c config.yaml\n${USAGE}\n`);
+    return 2;
+  }
+  if (args.daemon) return detach(argv);
+
+  let daemon: Daemon;
+  try {
+    daemon = Daemon.start({ configFile: config, echo: args.daemonized ? null : process.stderr });
+  } catch (error) {
+    const e = error as Error;
+    const hint = error instanceof TaskmasterError && error.hint !== null ? `\nhint: ${error.hint}` : '';
+    process.stderr.write(`taskmasterd: ${e.message}${hint}\n`);
+    process.send?.({ type: 'failed', message: e.message });
+    return error instanceof TaskmasterError && error.code === 'CONFIG_INVALID' ? 2 : 1;
+  }
+  process.send?.({ type: 'ready', pid: process.pid });
+  process.disconnect?.();
+
+  process.on('SIGHUP', () => {
+    try {
+      daemon.reload();
+    } catch (error) {
+      // already in the daemon log when it is a config error; anything else is said here
+      if (!(error instanceof TaskmasterError)) daemon.log.error(`reload failed: ${String(error)}`);
+    }
+  });
+  return new Promise<number>((resolve) => {
+    const stop = (signal: string) => {
+      if (daemon.isStopping) {
+        daemon.log.info(`${signal} received, already shutting down`);
+        return;
+      }
+      daemon.log.info(`${signal} received`);
+      void daemon.shutdown().then(() => resolve(0));
+    };
+    process.on('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('uncaughtException', (error) => {
+      // a bug: said in full, then every child is stopped so none is left unsupervised
+      daemon.log.error(`internal error, shutting down: ${error.stack ?? String(error)}`);
+      void daemon.shutdown().then(() => resolve(70));
+    });
+  });
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { config: null, daemon: false, daemonized: false, help: false, version: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '-c' || a === '--config') {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a file`);
+      args.config = v;
+    } else if (a.startsWith('--config=')) args.config = a.slice('--config='.length);
+    else if (a === '-d' || a === '--daemon') args.daemon = true;
+    else if (a === '--daemonized') args.daemonized = true;
+    else if (a === '-h' || a === '--help') args.help = true;
+    else if (a === '-v' || a === '--version') args.version = true;
+    else throw new Error(`unknown option: ${a}`);
+  }
+  return args;
+}
+
+function print(text: string, code: number): number {
+  process.stdout.write(`${text}\n`);
+  return code;
+}
+
+/**
+ * `--daemon`: runs the same command again, detached, and waits until it says it is supervising
+ * (or why it could not), so the exit status of this command tells whether the daemon is up.
+ */
+function detach(argv: readonly string[]): Promise<number> {
+  const rest = argv.filter((a) => a !== '-d' && a !== '--daemon');
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...rest, '--daemonized'], {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve) => {
+    child.once('message', (m: { type: string; pid?: number }) => {
+      if (m.type === 'ready') process.stdout.write(`taskmasterd started, pid ${m.pid}\n`);
+      child.disconnect();
+      child.unref();
+      resolve(m.type === 'ready' ? 0 : 1);
+    });
+    child.once('exit', (code) => resolve(code ?? 1));
+  });
+}

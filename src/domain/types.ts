@@ -1,0 +1,86 @@
+/** The vocabulary every layer shares: states, causes, specs and transition events (SPEC §2–§3). */
+
+export const STATES = [
+  'stopped',
+  'starting',
+  'running',
+  'backoff',
+  'stopping',
+  'exited',
+  'fatal',
+] as const;
+export type State = (typeof STATES)[number];
+
+/** States in which the instance has, or is about to have, a process: a start is refused there. */
+export const LIVE_STATES: readonly State[] = ['starting', 'running', 'backoff', 'stopping'];
+/** States an instance rests in until somebody asks for something. */
+export const REST_STATES: readonly State[] = ['stopped', 'exited', 'fatal'];
+
+export const CAUSES = [
+  'autostart', // the daemon started it because the config says autostart
+  'user', // a user asked (tm, or a signal to the daemon that means "stop all")
+  'exit', // the process exited by itself
+  'spawn-error', // the process could not be spawned
+  'timeout', // a timer ran out: starttime reached, or stoptime passed
+  'retry', // a backoff delay ran out and the start is tried again
+  'reload', // a config reload asked for it
+  'shutdown', // the daemon is stopping
+  'adopted', // a process left by a previous daemon run was taken back
+  'replay', // the daemon restored the state recorded by its previous run
+] as const;
+export type Cause = (typeof CAUSES)[number];
+
+export const AUTORESTART = ['always', 'never', 'unexpected'] as const;
+export type AutoRestart = (typeof AUTORESTART)[number];
+
+/** How a process ended: a code, or a signal, or neither when unknown (an adopted process). */
+export type ExitInfo = {
+  pid: number;
+  code: number | null;
+  signal: string | null;
+};
+
+/** Why a process could not be spawned, in words a user can act on. */
+export type SpawnFailure = {
+  message: string;
+  errno: string | null;
+};
+
+/** One program of the config, validated, with units converted once (times in ms). */
+export type ProgramSpec = {
+  name: string;
+  argv: readonly string[];
+  cmd: string;
+  numprocs: number;
+  autostart: boolean;
+  autorestart: AutoRestart;
+  exitcodes: readonly number[];
+  startTimeMs: number;
+  startRetries: number;
+  stopSignal: string;
+  stopTimeMs: number;
+  stdout: string | null;
+  stderr: string | null;
+  env: Readonly<Record<string, string>>;
+  workingdir: string | null;
+  umask: number | null;
+  user: string | null;
+  priority: number;
+};
+
+/** One transition of one instance, as appended to the event log before anything acts on it. */
+export type TransitionEvent = {
+  atMs: number;
+  name: string;
+  from: State;
+  to: State;
+  cause: Cause;
+  pid: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  retries: number;
+  message: string | null;
+};
+
+/** A TransitionEvent once stored: `seq` orders events across the whole log. */
+export type StoredEvent = TransitionEvent & { seq: number; revision: number };

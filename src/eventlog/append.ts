@@ -1,0 +1,30 @@
+import type { StoredEvent, TransitionEvent } from '../domain/types.js';
+import type { EventDb } from './db.js';
+
+export type Append = (event: TransitionEvent) => StoredEvent;
+
+/**
+ * A synchronous append of one transition: when it returns, the row is committed, so the
+ * caller may act on the transition knowing it is on record.
+ */
+export function createAppend(db: EventDb, revision: () => number): Append {
+  const insert = db.prepare(
+    `INSERT INTO events (at_ms, name, from_state, to_state, cause, pid, exit_code, signal,
+                         retries, message, revision)
+     VALUES (@atMs, @name, @from, @to, @cause, @pid, @exitCode, @signal,
+             @retries, @message, @revision)`,
+  );
+  return (event) => {
+    const rev = revision();
+    const { lastInsertRowid } = insert.run({ ...event, revision: rev });
+    return { ...event, seq: Number(lastInsertRowid), revision: rev };
+  };
+}
+
+/** Records a config revision (each successful load or reload) and returns its number. */
+export function appendRevision(db: EventDb, file: string, summary: string): number {
+  const row = db
+    .prepare('INSERT INTO revisions (at_ms, file, summary) VALUES (?, ?, ?) RETURNING revision')
+    .get(Date.now(), file, summary) as { revision: number };
+  return row.revision;
+}

@@ -1,0 +1,66 @@
+import Database from 'better-sqlite3';
+
+export type EventDb = Database.Database;
+
+/** Schema migrations, applied in order; `PRAGMA user_version` is the number applied so far. */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE events (
+     seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+     at_ms      INTEGER NOT NULL,
+     name       TEXT    NOT NULL,
+     from_state TEXT    NOT NULL,
+     to_state   TEXT    NOT NULL,
+     cause      TEXT    NOT NULL,
+     pid        INTEGER,
+     exit_code  INTEGER,
+     signal     TEXT,
+     retries    INTEGER NOT NULL,
+     message    TEXT,
+     revision   INTEGER NOT NULL
+   );
+   CREATE INDEX events_by_name ON events (name, seq);
+   CREATE TABLE revisions (
+     revision INTEGER PRIMARY KEY,
+     at_ms    INTEGER NOT NULL,
+     file     TEXT    NOT NULL,
+     summary  TEXT    NOT NULL
+   );
+   -- every process the daemon started, until it is seen to exit: what a restarted daemon
+   -- must adopt or stop, so that nothing is started twice or left behind
+   CREATE TABLE processes (
+     pid        INTEGER NOT NULL,
+     proc_start INTEGER NOT NULL,
+     name       TEXT    NOT NULL,
+     spawned_ms INTEGER NOT NULL,
+     exited_ms  INTEGER,
+     PRIMARY KEY (pid, proc_start)
+   );
+   CREATE INDEX processes_running ON processes (exited_ms) WHERE exited_ms IS NULL;`,
+];
+
+/**
+ * Opens (creating if needed) the SQLite event log. WAL lets `tm log` read while the daemon
+ * writes; synchronous=NORMAL keeps every committed row across a crash of the daemon (only a
+ * power loss can take the last ones), at a fraction of FULL's cost per transition.
+ */
+export function openEventDb(file: string): EventDb {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: EventDb): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new Error(
+      `event log ${db.name} has schema version ${version}, newer than this taskmaster knows (${MIGRATIONS.length}): upgrade taskmaster or point daemon.eventlog elsewhere`,
+    );
+  }
+  db.transaction(() => {
+    for (let v = version; v < MIGRATIONS.length; v++) db.exec(MIGRATIONS[v]!);
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+  })();
+}

@@ -1,0 +1,100 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import type { ExitInfo, SpawnFailure } from '../domain/types.js';
+import { groupAlive, killGroup } from './kill-group.js';
+import type { PreparedSpawn } from './prepare-spawn.js';
+
+export type ProcessHandlers = {
+  spawned: (pid: number) => void;
+  spawnFailed: (failure: SpawnFailure) => void;
+  /** After the process and what was left of its group are gone. */
+  exited: (exit: ExitInfo, leftovers: boolean) => void;
+  /** How long the rest of the group may take to go once the leader has exited (ms). */
+  drainMs: () => number;
+};
+
+const DRAIN_POLL_MS = 25;
+
+/**
+ * Starts one prepared process in its own session and process group (`detached`), with its
+ * stdout/stderr opened here and handed over as descriptors: the child writes its output
+ * itself, costs the daemon nothing, and keeps writing if the daemon dies. Every outcome comes
+ * back through `handlers`, asynchronously, never as a throw.
+ */
+export function spawnProcess(
+  prepared: PreparedSpawn,
+  output: { stdout: string | null; stderr: string | null },
+  handlers: ProcessHandlers,
+): void {
+  const fds: number[] = [];
+  let stdio: ['ignore', number | 'ignore', number | 'ignore'];
+  try {
+    const out = output.stdout === null ? 'ignore' : openAppend(output.stdout, fds);
+    const err =
+      output.stderr === null
+        ? 'ignore'
+        : output.stderr === output.stdout
+          ? out
+          : openAppend(output.stderr, fds);
+    stdio = ['ignore', out, err];
+  } catch (error) {
+    for (const fd of fds) closeSync(fd);
+    const e = error as NodeJS.ErrnoException;
+    const failure = { message: `cannot open ${e.path ?? 'log file'}: ${e.code ?? e.message}`, errno: e.code ?? null };
+    setImmediate(() => handlers.spawnFailed(failure));
+    return;
+  }
+
+  const child = spawn(prepared.file, prepared.args, {
+    cwd: prepared.cwd,
+    env: prepared.env,
+    stdio,
+    detached: true,
+    ...(prepared.uid === null ? {} : { uid: prepared.uid }),
+    ...(prepared.gid === null ? {} : { gid: prepared.gid }),
+  });
+  // the child holds its own copies; ours would only keep the files open
+  for (const fd of fds) closeSync(fd);
+
+  child.once('spawn', () => handlers.spawned(child.pid!));
+  child.once('error', (error: NodeJS.ErrnoException) => {
+    // 'error' without a pid is a failed spawn; with one it is a failed kill, which the exit follows
+    if (child.pid !== undefined) return;
+    handlers.spawnFailed({
+      message: `cannot spawn ${prepared.file}: ${error.code ?? error.message}`,
+      errno: error.code ?? null,
+    });
+  });
+  child.once('exit', (code, signal) => {
+    const pid = child.pid!;
+    const exit: ExitInfo = { pid, code, signal };
+    drainGroup(pid, handlers.drainMs(), (leftovers) => handlers.exited(exit, leftovers));
+  });
+}
+
+function openAppend(file: string, fds: number[]): number {
+  const fd = openSync(file, 'a');
+  fds.push(fd);
+  return fd;
+}
+
+/**
+ * The leader is gone; whatever it left in its group would be an orphan. It gets up to `graceMs`
+ * to finish (it received the same stop signal), then SIGKILL.
+ */
+export function drainGroup(pgid: number, graceMs: number, done: (leftovers: boolean) => void): void {
+  if (!groupAlive(pgid)) {
+    done(false);
+    return;
+  }
+  const deadline = Date.now() + graceMs;
+  const check = () => {
+    if (!groupAlive(pgid)) return done(true);
+    if (Date.now() >= deadline) {
+      killGroup(pgid, 'SIGKILL');
+      return done(true);
+    }
+    setTimeout(check, DRAIN_POLL_MS);
+  };
+  check();
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    pool: 'forks',
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    // Stray process warnings and unhandled rejections fail the run (STYLE §5).
+    dangerouslyIgnoreUnhandledErrors: false,
+  },
+});
