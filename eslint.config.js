@@ -30,11 +30,39 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
-  layer(['src/domain/**'], [node, ...up('config', 'process', 'eventlog', 'rpc', 'alerts', 'daemon', 'client', 'bin', 'machines')]),
-  layer(['machines/**'], [node, ...up('config', 'process', 'eventlog', 'rpc', 'alerts', 'daemon', 'client', 'bin')]),
-  layer(['src/config/**'], up('process', 'eventlog', 'rpc', 'alerts', 'daemon', 'client', 'bin', 'machines')),
-  layer(['src/process/**'], up('config', 'eventlog', 'rpc', 'alerts', 'daemon', 'client', 'bin', 'machines')),
-  layer(['src/eventlog/**'], up('config', 'process', 'rpc', 'alerts', 'daemon', 'client', 'bin', 'machines')),
+  layer(
+    ['src/domain/**'],
+    [
+      node,
+      ...up(
+        'config',
+        'process',
+        'eventlog',
+        'rpc',
+        'alerts',
+        'daemon',
+        'client',
+        'bin',
+        'machines',
+      ),
+    ],
+  ),
+  layer(
+    ['machines/**'],
+    [node, ...up('config', 'process', 'eventlog', 'rpc', 'alerts', 'daemon', 'client', 'bin')],
+  ),
+  layer(
+    ['src/config/**'],
+    up('process', 'eventlog', 'rpc', 'alerts', 'daemon', 'client', 'bin', 'machines'),
+  ),
+  layer(
+    ['src/process/**'],
+    up('config', 'eventlog', 'rpc', 'alerts', 'daemon', 'client', 'bin', 'machines'),
+  ),
+  layer(
+    ['src/eventlog/**'],
+    up('config', 'process', 'rpc', 'alerts', 'daemon', 'client', 'bin', 'machines'),
+  ),
   layer(['src/client/**'], up('daemon', 'eventlog', 'process', 'machines')),
   layer(['src/bin/**'], up('config', 'process', 'eventlog', 'rpc', 'alerts', 'machines')),
 );

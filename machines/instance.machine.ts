@@ -65,13 +65,16 @@ function record(from: State, to: State, cause: CauseOf) {
     type: 'record' as const,
     params: (args: Args): RecordParams => {
       const { context, event } = args;
-      const exit = event.type === 'proc.exited' ? event.exit : null;
-      const failure = event.type === 'proc.spawnFailed' ? event.failure : null;
+      // a step can record several rows (exited, then starting again): only the row that is the
+      // exit carries it, and a row into `starting` has no process yet
+      const isExitRow = to !== 'starting' && to !== 'running' && to !== 'stopping';
+      const exit = isExitRow && event.type === 'proc.exited' ? event.exit : null;
+      const failure = isExitRow && event.type === 'proc.spawnFailed' ? event.failure : null;
       return {
         from,
         to,
         cause: typeof cause === 'function' ? cause(args) : cause,
-        pid: exit?.pid ?? context.pid,
+        pid: to === 'starting' ? null : (exit?.pid ?? context.pid),
         exitCode: exit?.code ?? null,
         signal: exit?.signal ?? null,
         retries: context.retries,
@@ -102,14 +105,20 @@ export const instanceMachine = setup({
     signalGroup: (_, _params: { signal: 'stop' | 'kill' }) => {},
     countRetry: assign({ retries: ({ context }) => context.retries + 1 }),
     resetRetries: assign({ retries: 0 }),
+    // a start replayed from the event log continues the count it had (SPEC §7)
+    resetRetriesUnlessReplay: assign({
+      retries: ({ context }) => (context.pendingStart === 'replay' ? context.retries : 0),
+    }),
     clearLastRun: assign({ lastExit: null, spawnError: null }),
     rememberPid: assign({
-      pid: ({ event }) => (event.type === 'proc.spawned' || event.type === 'adopt' ? event.pid : null),
+      pid: ({ event }) =>
+        event.type === 'proc.spawned' || event.type === 'adopt' ? event.pid : null,
     }),
     rememberExit: assign({
       pid: null,
       spawnError: null,
-      lastExit: ({ event, context }) => (event.type === 'proc.exited' ? event.exit : context.lastExit),
+      lastExit: ({ event, context }) =>
+        event.type === 'proc.exited' ? event.exit : context.lastExit,
     }),
     rememberSpawnError: assign({
       pid: null,
@@ -171,7 +180,7 @@ export const instanceMachine = setup({
         guard: 'hasPendingStart',
         target: 'starting',
         actions: [
-          'resetRetries',
+          'resetRetriesUnlessReplay',
           'clearLastRun',
           record('stopped', 'starting', byPendingStart),
           'clearPendingStart',
@@ -265,7 +274,7 @@ export const instanceMachine = setup({
       on: {
         'proc.exited': {
           guard: 'isCurrentProcess',
-          target: 'exited',
+          target: 'choosingRestart',
           actions: ['rememberExit', record('running', 'exited', 'exit')],
         },
         stop: {
@@ -306,9 +315,21 @@ export const instanceMachine = setup({
               actions: [{ type: 'signalGroup', params: { signal: 'kill' } }],
             },
           },
+          on: {
+            // a stop asked while the process was still being spawned: signal it once it exists
+            'proc.spawned': {
+              actions: ['rememberPid', { type: 'signalGroup', params: { signal: 'stop' } }],
+            },
+          },
         },
         // SIGKILL sent; only the exit (or nothing, for a process stuck in the kernel) can follow
-        killed: {},
+        killed: {
+          on: {
+            'proc.spawned': {
+              actions: ['rememberPid', { type: 'signalGroup', params: { signal: 'kill' } }],
+            },
+          },
+        },
       },
       on: {
         'proc.exited': {
@@ -316,27 +337,33 @@ export const instanceMachine = setup({
           target: 'stopped',
           actions: ['rememberExit', record('stopping', 'stopped', byStopCause)],
         },
-        // a stop asked while the process was still being spawned: signal it as soon as it exists
-        'proc.spawned': {
-          actions: ['rememberPid', { type: 'signalGroup', params: { signal: 'stop' } }],
-        },
         'proc.spawnFailed': {
           target: 'stopped',
           actions: ['rememberSpawnError', record('stopping', 'stopped', byStopCause)],
         },
         start: { actions: 'queueStart' },
         restart: { actions: 'queueStart' },
-        // already stopping: the stop under way will do
-        stop: {},
+        // the stop under way will do; a start queued by a restart is called off
+        stop: { actions: ['clearPendingStart', 'rememberStopCause'] },
       },
     },
 
+    /**
+     * Transient, right after an exit: autorestart is decided once, here, and not again in
+     * `exited`, where a later spec.update (say autorestart: never -> always) must not start it.
+     */
+    choosingRestart: {
+      always: [
+        {
+          guard: 'shouldRestart',
+          target: 'starting',
+          actions: [record('exited', 'starting', 'exit')],
+        },
+        { target: 'exited' },
+      ],
+    },
+
     exited: {
-      always: {
-        guard: 'shouldRestart',
-        target: 'starting',
-        actions: [record('exited', 'starting', 'exit')],
-      },
       on: {
         start: {
           target: 'starting',

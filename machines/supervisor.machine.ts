@@ -1,5 +1,5 @@
 import { assign, enqueueActions, setup, type ActorRefFrom } from 'xstate';
-import type { ProgramChange, ReloadPlan } from '../src/config/diff.js';
+import type { ProgramChange, ReloadPlan } from '../src/domain/reload-plan.js';
 import { instanceName } from '../src/domain/names.js';
 import { REST_STATES, type Cause, type ProgramSpec, type State } from '../src/domain/types.js';
 import { instanceMachine } from './instance.machine.js';
@@ -52,6 +52,15 @@ export function instanceState(ref: InstanceRef): State {
 
 export function isAtRest(ref: InstanceRef): boolean {
   return REST_STATES.includes(instanceState(ref));
+}
+
+function isStoppingForShutdown(ref: InstanceRef): boolean {
+  const { context } = ref.getSnapshot();
+  return (
+    instanceState(ref) === 'stopping' &&
+    context.stopCause === 'shutdown' &&
+    context.pendingStart === null
+  );
 }
 
 function programOf(name: string): string {
@@ -191,7 +200,12 @@ export const supervisorMachine = setup({
       enqueue.assign({ retiring });
     }),
     planShutdown: assign({ shutdownLevels: ({ context }) => levelsForShutdown(context) }),
-    /** Stops the first level not yet at rest; levels already at rest are dropped. */
+    /**
+     * Stops the first level not yet at rest; levels already at rest are dropped. An instance
+     * already stopping for the shutdown is not told again: each stop brings a snapshot back, and
+     * so another stop, without end. One stopping for another reason (a reload's restart) is told
+     * once, which calls off the start it had queued.
+     */
     stopNextLevel: enqueueActions(({ context, enqueue }) => {
       const levels = [...context.shutdownLevels];
       while (levels.length > 0) {
@@ -199,7 +213,11 @@ export const supervisorMachine = setup({
           .map((name) => context.instances.get(name))
           .filter((ref): ref is InstanceRef => ref !== undefined && !isAtRest(ref));
         if (live.length > 0) {
-          for (const ref of live) enqueue.sendTo(ref, { type: 'stop', cause: 'shutdown' });
+          for (const ref of live) {
+            if (!isStoppingForShutdown(ref)) {
+              enqueue.sendTo(ref, { type: 'stop', cause: 'shutdown' });
+            }
+          }
           break;
         }
         levels.shift();
@@ -224,7 +242,8 @@ export const supervisorMachine = setup({
   states: {
     supervising: {
       on: {
-        'plan.apply': { actions: ['reshape', 'signalPlan'] },
+        // retirees already at rest are forgotten at once: no snapshot of theirs will come
+        'plan.apply': { actions: ['reshape', 'signalPlan', 'forgetRetired'] },
         command: { actions: 'command' },
         'xstate.snapshot.*': { actions: 'forgetRetired' },
         shutdown: 'shuttingDown',

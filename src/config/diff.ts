@@ -1,28 +1,7 @@
+import type { ProgramChange, ReloadPlan, SpecKey } from '../domain/reload-plan.js';
 import type { ProgramSpec } from '../domain/types.js';
 
-/**
- * What a reload changes, program by program (SPEC §4), after Supervisor's `diff_to_active`.
- * Pure: the supervisor machine turns it into events for the instances.
- */
-export type ProgramChange =
-  | { kind: 'added'; spec: ProgramSpec }
-  | { kind: 'removed'; spec: ProgramSpec }
-  | { kind: 'unchanged'; spec: ProgramSpec }
-  | {
-      kind: 'changed';
-      spec: ProgramSpec;
-      /** The keys that differ, in the order of the ProgramSpec type; for the reload's log line. */
-      keys: readonly SpecKey[];
-      /** True when a key that shapes the process itself changed: its instances are restarted. */
-      restart: boolean;
-      /** Instances that `numprocs` adds or takes away (highest indexes first for the latter). */
-      addedIndexes: readonly number[];
-      removedIndexes: readonly number[];
-    };
-
-export type ReloadPlan = readonly ProgramChange[];
-
-type SpecKey = Exclude<keyof ProgramSpec, 'name'>;
+export type { ProgramChange, ReloadPlan } from '../domain/reload-plan.js';
 
 /** Keys whose change needs a new process (SPEC §4, third row). `cmd` is compared as its argv. */
 export const RESTART_KEYS = [

@@ -9,7 +9,8 @@ import type { ProgramSpec } from '../domain/types.js';
  * A process still alive from the previous run is adopted instead (see main.ts), never restarted.
  */
 export function bootDecision(spec: ProgramSpec, recovered: Recovered | undefined): BootDecision {
-  if (recovered === undefined) return { startCause: spec.autostart ? 'autostart' : null, retries: 0 };
+  if (recovered === undefined)
+    return { startCause: spec.autostart ? 'autostart' : null, retries: 0 };
   if (recovered.intent === 'stop') return { startCause: null, retries: 0 };
   const wasLive = ['starting', 'running', 'backoff'].includes(recovered.state);
   if (wasLive) return { startCause: 'replay', retries: recovered.retries };

@@ -96,14 +96,20 @@ export class Daemon {
 
   /** Reads the config (a ConfigError is thrown as is), replays the event log, starts supervising. */
   static start(options: DaemonOptions): Daemon {
-    const config = loadConfig(options.configFile);
-    claimPidfile(config.daemon.pidfile);
-    const daemon = new Daemon(config, options);
+    const daemon = Daemon.open(options);
     daemon.boot();
     return daemon;
   }
 
-  private boot(): void {
+  /** Reads the config and opens the logs, but starts nothing yet: subscribe, then `boot()`. */
+  static open(options: DaemonOptions): Daemon {
+    const config = loadConfig(options.configFile);
+    claimPidfile(config.daemon.pidfile);
+    return new Daemon(config, options);
+  }
+
+  /** Adopts what a previous run left alive, then starts what the config and the log ask for. */
+  boot(): void {
     this.log.info(
       `taskmasterd ${process.pid} starting with ${this.config.file} (revision ${this.revision})`,
     );
@@ -180,7 +186,8 @@ export class Daemon {
 
   private instanceRef(name: string): InstanceRef {
     const ref = this.supervisor.getSnapshot().context.instances.get(name);
-    if (ref === undefined) throw new TaskmasterError('NO_SUCH_PROGRAM', `no such instance: ${name}`);
+    if (ref === undefined)
+      throw new TaskmasterError('NO_SUCH_PROGRAM', `no such instance: ${name}`);
     return ref;
   }
 
@@ -212,9 +219,12 @@ export class Daemon {
     });
   }
 
-  command(action: CommandAction, names: readonly string[], cause: Cause = 'user'): void {
+  /** Sends start/stop/restart to what `targets` names; returns the instance names it reached. */
+  command(action: CommandAction, targets: readonly string[], cause: Cause = 'user'): string[] {
     this.refuseWhenStopping();
+    const names = this.resolve(targets);
     this.supervisor.send({ type: 'command', action, names, cause });
+    return names;
   }
 
   events(query: EventQuery): StoredEvent[] {

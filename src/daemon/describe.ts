@@ -5,7 +5,11 @@ import type { StoredEvent } from '../domain/types.js';
 export function describeEvent(e: StoredEvent): string {
   const pid = e.pid === null ? '' : ` pid ${e.pid}`;
   const how =
-    e.signal !== null ? ` killed by ${e.signal}` : e.exitCode !== null ? ` exit code ${e.exitCode}` : '';
+    e.signal !== null
+      ? ` killed by ${e.signal}`
+      : e.exitCode !== null
+        ? ` exit code ${e.exitCode}`
+        : '';
   const why = e.message === null ? '' : `: ${e.message}`;
   switch (e.to) {
     case 'starting':

@@ -12,7 +12,13 @@ const USAGE = `usage: taskmasterd -c CONFIG [--daemon]
 Runs in the foreground by default, as systemd and containers expect. SIGHUP reloads the
 config; SIGTERM or SIGINT stops every program and exits.`;
 
-type Args = { config: string | null; daemon: boolean; daemonized: boolean; help: boolean; version: boolean };
+type Args = {
+  config: string | null;
+  daemon: boolean;
+  daemonized: boolean;
+  help: boolean;
+  version: boolean;
+};
 
 /** Exit codes: 0 ok, 1 could not start, 2 usage or invalid config, 70 internal error. */
 export async function runDaemon(argv: readonly string[], version: string): Promise<number> {
@@ -37,7 +43,8 @@ export async function runDaemon(argv: readonly string[], version: string): Promi
     daemon = Daemon.start({ configFile: config, echo: args.daemonized ? null : process.stderr });
   } catch (error) {
     const e = error as Error;
-    const hint = error instanceof TaskmasterError && error.hint !== null ? `\nhint: ${error.hint}` : '';
+    const hint =
+      error instanceof TaskmasterError && error.hint !== null ? `\nhint: ${error.hint}` : '';
     process.stderr.write(`taskmasterd: ${e.message}${hint}\n`);
     process.send?.({ type: 'failed', message: e.message });
     return error instanceof TaskmasterError && error.code === 'CONFIG_INVALID' ? 2 : 1;
@@ -73,7 +80,13 @@ export async function runDaemon(argv: readonly string[], version: string): Promi
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { config: null, daemon: false, daemonized: false, help: false, version: false };
+  const args: Args = {
+    config: null,
+    daemon: false,
+    daemonized: false,
+    help: false,
+    version: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '-c' || a === '--config') {
@@ -101,10 +114,14 @@ function print(text: string, code: number): number {
  */
 function detach(argv: readonly string[]): Promise<number> {
   const rest = argv.filter((a) => a !== '-d' && a !== '--daemon');
-  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, ...rest, '--daemonized'], {
-    detached: true,
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, process.argv[1]!, ...rest, '--daemonized'],
+    {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    },
+  );
   return new Promise((resolve) => {
     child.once('message', (m: { type: string; pid?: number }) => {
       if (m.type === 'ready') process.stdout.write(`taskmasterd started, pid ${m.pid}\n`);

@@ -44,7 +44,9 @@ export function queryEvents(db: EventDb, q: EventQuery = {}): StoredEvent[] {
   const filter = where.length === 0 ? '' : `WHERE ${where.join(' AND ')}`;
   const limit = q.limit === undefined ? '' : `LIMIT ${Math.max(0, Math.floor(q.limit))}`;
   const rows = db
-    .prepare(`SELECT * FROM (SELECT * FROM events ${filter} ORDER BY seq DESC ${limit}) ORDER BY seq`)
+    .prepare(
+      `SELECT * FROM (SELECT * FROM events ${filter} ORDER BY seq DESC ${limit}) ORDER BY seq`,
+    )
     .all(...params) as Row[];
   return rows.map(fromRow);
 }

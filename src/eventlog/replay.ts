@@ -30,7 +30,9 @@ export function recover(db: EventDb): Map<string, Recovered> {
          GROUP BY name)`,
     )
     .all() as { name: string; to_state: State }[];
-  const intentOf = new Map(intents.map((r) => [r.name, r.to_state === 'starting' ? 'start' : 'stop'] as const));
+  const intentOf = new Map(
+    intents.map((r) => [r.name, r.to_state === 'starting' ? 'start' : 'stop'] as const),
+  );
   const out = new Map<string, Recovered>();
   for (const r of last) {
     out.set(r.name, {

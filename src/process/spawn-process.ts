@@ -40,7 +40,10 @@ export function spawnProcess(
   } catch (error) {
     for (const fd of fds) closeSync(fd);
     const e = error as NodeJS.ErrnoException;
-    const failure = { message: `cannot open ${e.path ?? 'log file'}: ${e.code ?? e.message}`, errno: e.code ?? null };
+    const failure = {
+      message: `cannot open ${e.path ?? 'log file'}: ${e.code ?? e.message}`,
+      errno: e.code ?? null,
+    };
     setImmediate(() => handlers.spawnFailed(failure));
     return;
   }
@@ -82,7 +85,11 @@ function openAppend(file: string, fds: number[]): number {
  * The leader is gone; whatever it left in its group would be an orphan. It gets up to `graceMs`
  * to finish (it received the same stop signal), then SIGKILL.
  */
-export function drainGroup(pgid: number, graceMs: number, done: (leftovers: boolean) => void): void {
+export function drainGroup(
+  pgid: number,
+  graceMs: number,
+  done: (leftovers: boolean) => void,
+): void {
   if (!groupAlive(pgid)) {
     done(false);
     return;

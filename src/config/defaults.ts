@@ -1,0 +1,49 @@
+import type { ProgramSpec } from '../domain/types.js';
+import type { DaemonSection, EmailSection, ServerSection } from './types.js';
+
+/**
+ * What a program gets for each key it leaves out (SPEC §2), already in the units of ProgramSpec.
+ * priority 999 is Supervisor's default, so a program that sets one starts before the rest.
+ */
+export const PROGRAM_DEFAULTS: Readonly<Omit<ProgramSpec, 'name' | 'cmd' | 'argv'>> = Object.freeze(
+  {
+    numprocs: 1,
+    autostart: true,
+    autorestart: 'unexpected',
+    exitcodes: Object.freeze([0]),
+    startTimeMs: 1000,
+    startRetries: 3,
+    stopSignal: 'SIGTERM',
+    stopTimeMs: 10_000,
+    stdout: null,
+    stderr: null,
+    env: Object.freeze({}),
+    workingdir: null,
+    umask: null,
+    user: null,
+    priority: 999,
+  },
+);
+
+// The paths below are relative: validate resolves them against the config file's folder, so two
+// configs in two folders never share a database or a pid file by accident.
+
+export const DAEMON_DEFAULTS: Readonly<DaemonSection> = Object.freeze({
+  logfile: 'taskmaster.log',
+  eventlog: 'taskmaster.db',
+  pidfile: 'taskmaster.pid',
+});
+
+export const SERVER_DEFAULTS: Readonly<ServerSection> = Object.freeze({
+  host: '127.0.0.1',
+  port: 7878,
+  tokenfile: 'taskmaster.token',
+});
+
+/** `to` has no default: an email section without recipients is an error. */
+export const EMAIL_DEFAULTS: Readonly<Omit<EmailSection, 'to'>> = Object.freeze({
+  smtp: Object.freeze({ host: '127.0.0.1', port: 25, secure: false, user: null, pass: null }),
+  from: 'taskmaster@localhost',
+  events: Object.freeze(['fatal', 'unexpected'] as const),
+  digestMs: 60_000,
+});

@@ -1,0 +1,521 @@
+import * as path from 'node:path';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Document,
+  type LineCounter,
+  type ParsedNode,
+  type Scalar,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml';
+import type { ConfigProblem } from '../domain/errors.js';
+import { ConfigError } from '../domain/errors.js';
+import { suggestSimilar } from '../domain/suggest-similar.js';
+import { AUTORESTART, STATES, type AutoRestart, type ProgramSpec } from '../domain/types.js';
+import { DAEMON_DEFAULTS, EMAIL_DEFAULTS, PROGRAM_DEFAULTS, SERVER_DEFAULTS } from './defaults.js';
+import { parseSignal, SIGNAL_NAMES } from './signals.js';
+import { splitCommand } from './split-command.js';
+import type { Config, DaemonSection, EmailSection, ServerSection } from './types.js';
+
+// The keys of each section, exported so that a test keeps config.example.yaml in sync with them.
+export const TOP_KEYS = ['programs', 'daemon', 'server', 'email'] as const;
+export const PROGRAM_KEYS = [
+  'cmd',
+  'numprocs',
+  'autostart',
+  'autorestart',
+  'exitcodes',
+  'starttime',
+  'startretries',
+  'stopsignal',
+  'stoptime',
+  'stdout',
+  'stderr',
+  'env',
+  'workingdir',
+  'umask',
+  'user',
+  'priority',
+] as const;
+export const DAEMON_KEYS = ['logfile', 'eventlog', 'pidfile'] as const;
+export const SERVER_KEYS = ['host', 'port', 'tokenfile'] as const;
+export const EMAIL_KEYS = ['smtp', 'from', 'to', 'events', 'digest'] as const;
+export const SMTP_KEYS = ['host', 'port', 'secure', 'user', 'pass'] as const;
+
+export const ALERT_EVENTS = [...STATES, 'unexpected'] as const;
+
+/** A parsed YAML document and what is needed to point at its lines. */
+export type ConfigSource = { file: string; doc: Document.Parsed; lineCounter: LineCounter };
+
+/** The Config a parsed document describes; a ConfigError with every problem found if any. */
+export function validateDocument(source: ConfigSource): Config {
+  const w = new Walk(source);
+  const root = new Section(
+    w,
+    { path: '', node: source.doc.contents, offset: 0, keyOffset: 0 },
+    TOP_KEYS,
+  );
+  const config: Config = {
+    file: path.resolve(source.file),
+    programs: root.require('programs', programs) ?? [],
+    daemon: daemon(w, root.section('daemon', DAEMON_KEYS)),
+    server: server(w, root.section('server', SERVER_KEYS)),
+    email: root.isSet('email') ? email(root.section('email', EMAIL_KEYS)) : null,
+  };
+  if (w.problems.length > 0) throw new ConfigError(w.problems.sort(byPlace));
+  return config;
+}
+
+/** Problems are found section by section; they are read best in the order of the file. */
+function byPlace(a: ConfigProblem, b: ConfigProblem): number {
+  return a.line - b.line || a.col - b.col;
+}
+
+/**
+ * One value of the file and where it is; `node` is null when nothing is written there. A key
+ * missing inside it is reported at `keyOffset`, the key that holds it (`web:` for programs.web).
+ */
+type Field = { path: string; node: ParsedNode | null; offset: number; keyOffset: number };
+/**
+ * Reads a field, or reports what is wrong with it and returns undefined. A reader may return a
+ * partial value after reporting: any problem fails the whole file, so it is never used.
+ */
+type Reader<T> = (w: Walk, f: Field) => T | undefined;
+
+class Walk {
+  readonly problems: ConfigProblem[] = [];
+  readonly dir: string;
+
+  constructor(readonly source: ConfigSource) {
+    this.dir = path.dirname(path.resolve(source.file));
+  }
+
+  report(offset: number, keyPath: string, message: string, hint: string | null = null): undefined {
+    const { line, col } = this.source.lineCounter.linePos(offset);
+    this.problems.push({ file: this.source.file, line, col, keyPath, message, hint });
+    return undefined;
+  }
+
+  expected(f: Field, what: string, hint: string | null = null): undefined {
+    const found = describe(f.node);
+    // only in a list item: elsewhere a string with a dash in it is no sign of the trap
+    const trap = isListItem(f) ? dashHint(f) : null;
+    return this.report(f.offset, f.path, `expected ${what}, found ${found}`, hint ?? trap);
+  }
+
+  /** The field of a value node, with aliases followed; undefined (reported) for an unknown alias. */
+  field(node: ParsedNode | null, keyPath: string, keyOffset: number): Field | undefined {
+    if (isAlias(node)) {
+      const target = node.resolve(this.source.doc) as ParsedNode | undefined;
+      if (target !== undefined) {
+        return { path: keyPath, node: target, offset: node.range[0], keyOffset };
+      }
+      const message = `unknown alias *${node.source}`;
+      return this.report(node.range[0], keyPath, message, `define it first with &${node.source}`);
+    }
+    return { path: keyPath, node, offset: node?.range[0] ?? keyOffset, keyOffset };
+  }
+}
+
+/** A mapping whose keys are known in advance: unknown keys are reported as it is built. */
+class Section {
+  private readonly fields = new Map<string, Field | undefined>();
+  /** The node is something else than a mapping (reported): its missing keys are not reported. */
+  private readonly isBroken: boolean;
+
+  constructor(
+    private readonly w: Walk,
+    private readonly self: Field,
+    known: readonly string[],
+  ) {
+    const node = self.node;
+    this.isBroken = !isMap(node) && valueOf(node) !== null;
+    if (this.isBroken) w.expected(self, self.path === '' ? 'a mapping with programs' : 'a mapping');
+    if (!isMap(node)) return;
+    for (const { key, keyOffset, field } of pairs(w, node, self.path)) {
+      if (known.includes(key)) this.fields.set(key, field);
+      else w.report(keyOffset, join(self.path, key), 'unknown key', unknownKeyHint(key, known));
+    }
+  }
+
+  isSet(key: string): boolean {
+    return valueOf(this.fields.get(key)?.node ?? null) !== null;
+  }
+
+  read<T>(key: string, reader: Reader<T>, fallback: T): T {
+    const f = this.fields.get(key);
+    const value = f === undefined ? undefined : reader(this.w, f);
+    return value === undefined ? fallback : value;
+  }
+
+  /** A key that must be there: its absence is reported at the key of the section. */
+  require<T>(key: string, reader: Reader<T>): T | undefined {
+    if (this.fields.has(key)) {
+      const f = this.fields.get(key);
+      return f === undefined ? undefined : reader(this.w, f);
+    }
+    return this.isBroken ? undefined : reader(this.w, this.absent(key));
+  }
+
+  /** A sub-section; left out or written with nothing, every key of it takes its default. */
+  section(key: string, known: readonly string[]): Section {
+    return new Section(this.w, this.fields.get(key) ?? this.absent(key), known);
+  }
+
+  private absent(key: string): Field {
+    const at = this.self.keyOffset;
+    return { path: join(this.self.path, key), node: null, offset: at, keyOffset: at };
+  }
+}
+
+function* pairs(
+  w: Walk,
+  map: YAMLMap.Parsed,
+  mapPath: string,
+): Generator<{ key: string; keyOffset: number; field: Field | undefined }> {
+  for (const pair of map.items) {
+    const keyNode = pair.key as ParsedNode | null;
+    const keyOffset = keyNode?.range[0] ?? map.range[0];
+    if (!isScalar(keyNode) || keyNode.value === null) {
+      w.report(keyOffset, mapPath, `expected a key name, found ${describe(keyNode)}`);
+      continue;
+    }
+    const key = asWritten(keyNode);
+    yield { key, keyOffset, field: w.field(pair.value, join(mapPath, key), keyOffset) };
+  }
+}
+
+function join(parent: string, key: string): string {
+  return parent === '' ? key : `${parent}.${key}`;
+}
+
+// Supervisor's names for our keys: its users will type them.
+const SUPERVISOR_KEYS = new Map([
+  ['command', 'cmd'],
+  ['directory', 'workingdir'],
+  ['environment', 'env'],
+  ['stdout_logfile', 'stdout'],
+  ['stderr_logfile', 'stderr'],
+  ['startsecs', 'starttime'],
+  ['stopwaitsecs', 'stoptime'],
+]);
+
+function unknownKeyHint(key: string, known: readonly string[]): string {
+  if (key === '<<') return 'YAML merge keys (<<) are not supported: repeat the keys';
+  if (key === 'stopasgroup' || key === 'killasgroup') {
+    return 'not needed: stop signals always go to the whole process group';
+  }
+  const renamed = SUPERVISOR_KEYS.get(key);
+  const similar =
+    renamed !== undefined && known.includes(renamed) ? renamed : suggestSimilar(key, known);
+  return similar === null ? `known keys: ${known.join(', ')}` : `did you mean ${similar}?`;
+}
+
+/** The value of a scalar (null for nothing written), or undefined for a list or a mapping. */
+function valueOf(node: ParsedNode | null): unknown {
+  if (node === null) return null;
+  return isScalar(node) ? node.value : undefined;
+}
+
+/** What was found, for messages: strings quoted, numbers as written (022 stays 022). */
+function describe(node: ParsedNode | null): string {
+  if (isMap(node)) return node.items.length === 0 ? 'an empty mapping' : 'a mapping';
+  if (isSeq(node)) return node.items.length === 0 ? 'an empty list' : 'a list';
+  if (isAlias(node)) return `*${node.source}`;
+  if (!isScalar(node) || node.value === null) return 'nothing';
+  return typeof node.value === 'string' ? JSON.stringify(node.value) : asWritten(node);
+}
+
+/** A scalar as text: a string as it is, anything else as written (022 stays 022, not 22). */
+function asWritten(node: Scalar): string {
+  return typeof node.value === 'string' ? node.value : (node.source ?? JSON.stringify(node.value));
+}
+
+/**
+ * A block list written without a space after its dashes (`-0` on one line, `-2` on the next) is
+ * one plain string "-0 -2" in YAML, not a list: say so whenever such a string is refused.
+ */
+function dashHint(f: Field): string | null {
+  const node = f.node;
+  if (!isScalar(node) || node.type !== 'PLAIN' || typeof node.value !== 'string') return null;
+  const dashed = /(?:^|\s)-(\S+)/.exec(node.value);
+  return dashed === null ? null : `put a space after each dash ("- ${dashed[1]}")`;
+}
+
+function isListItem(f: Field): boolean {
+  return f.path.endsWith(']');
+}
+
+// ---- readers, one per kind of value ----
+
+const text =
+  (what: string): Reader<string> =>
+  (w, f) => {
+    const value = valueOf(f.node);
+    return typeof value === 'string' && value !== '' ? value : w.expected(f, what);
+  };
+
+/** A path; relative ones are taken from the config file's folder, not the daemon's cwd. */
+const pathTo =
+  (what: string): Reader<string> =>
+  (w, f) => {
+    const p = text(what)(w, f);
+    return p === undefined ? undefined : path.resolve(w.dir, p);
+  };
+
+const orNull =
+  <T>(read: Reader<T>): Reader<T | null> =>
+  (w, f) =>
+    valueOf(f.node) === null ? null : read(w, f);
+
+const bool: Reader<boolean> = (w, f) => {
+  const value = valueOf(f.node);
+  if (typeof value === 'boolean') return value;
+  const isYaml11 = typeof value === 'string' && /^(yes|no|on|off)$/i.test(value);
+  return w.expected(f, 'true or false', isYaml11 ? `YAML 1.2 reads ${value} as a string` : null);
+};
+
+const integer =
+  (min: number, max: number): Reader<number> =>
+  (w, f) => {
+    const value = valueOf(f.node);
+    // YAML reads -0 as negative zero, which would print as 0 but compare oddly (Object.is)
+    if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) {
+      return value === 0 ? 0 : value;
+    }
+    return w.expected(f, `an integer ${range(min, max)}`.trimEnd());
+  };
+
+const anyInteger = integer(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+const count = integer(0, Number.MAX_SAFE_INTEGER);
+
+function range(min: number, max: number): string {
+  if (min <= Number.MIN_SAFE_INTEGER) return '';
+  return max >= Number.MAX_SAFE_INTEGER ? `of ${min} or more` : `from ${min} to ${max}`;
+}
+
+// A day: beyond it is surely a typo, and Node timers overflow past 2^31 ms (24.8 days).
+const MAX_SECONDS = 86_400;
+
+/** A duration written in seconds (fractions allowed), in milliseconds. */
+const seconds: Reader<number> = (w, f) => {
+  const value = valueOf(f.node);
+  if (typeof value === 'number' && value >= 0 && value <= MAX_SECONDS) {
+    return Math.round(value * 1000);
+  }
+  return w.expected(f, `a number of seconds from 0 to ${MAX_SECONDS}`);
+};
+
+const oneOf =
+  <T extends string>(values: readonly T[]): Reader<T> =>
+  (w, f) => {
+    const value = valueOf(f.node);
+    const match = values.find((v) => v === value);
+    if (match !== undefined) return match;
+    const similar = typeof value === 'string' ? suggestSimilar(value, values) : null;
+    const alternatives = `${values.slice(0, -1).join(', ')} or ${values.at(-1)}`;
+    return w.expected(f, alternatives, similar === null ? null : `did you mean ${similar}?`);
+  };
+
+/** A list, or a single value standing for a list of one. */
+const listOf =
+  <T>(item: Reader<T>, what: string, minItems = 0): Reader<T[]> =>
+  (w, f) => {
+    const node = f.node;
+    if (isSeq(node) && node.items.length < minItems) return w.expected(f, what);
+    if (isSeq(node)) return items(w, f, node, item);
+    const hint = dashHint(f);
+    if (hint !== null) {
+      const found = `the string ${describe(node)}`;
+      return w.report(f.offset, f.path, `expected ${what}, found ${found}`, hint);
+    }
+    if (isMap(node) || valueOf(node) === null) return w.expected(f, what);
+    const one = item(w, f);
+    return one === undefined ? undefined : [one];
+  };
+
+function items<T>(w: Walk, f: Field, seq: YAMLSeq.Parsed, item: Reader<T>): T[] {
+  const out: T[] = [];
+  for (const [i, node] of seq.items.entries()) {
+    const field = w.field(node, `${f.path}[${i}]`, f.offset);
+    const value = field === undefined ? undefined : item(w, field);
+    if (value !== undefined) out.push(value);
+  }
+  return out;
+}
+
+const command: Reader<{ cmd: string; argv: string[] }> = (w, f) => {
+  const cmd = valueOf(f.node);
+  if (typeof cmd !== 'string' || cmd.trim() === '') return w.expected(f, 'the command to run');
+  try {
+    return { cmd, argv: splitCommand(cmd) };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return w.report(f.offset, f.path, `${reason} in ${JSON.stringify(cmd)}`);
+  }
+};
+
+const autorestart: Reader<AutoRestart> = (w, f) => {
+  const value = valueOf(f.node);
+  // Supervisor takes true and false here too
+  if (value === true) return 'always';
+  if (value === false) return 'never';
+  return oneOf(AUTORESTART)(w, f);
+};
+
+const signal: Reader<string> = (w, f) => {
+  const value = valueOf(f.node);
+  const name = typeof value === 'string' || typeof value === 'number' ? parseSignal(value) : null;
+  if (name !== null) return name;
+  const bare = typeof value === 'string' ? value.toUpperCase().replace(/^SIG/, '') : '';
+  const similar = suggestSimilar(bare, SIGNAL_NAMES);
+  const hint = similar === null ? null : `did you mean ${similar}?`;
+  return w.expected(f, 'a signal name or number like TERM', hint);
+};
+
+/**
+ * A umask is always octal. YAML 1.2 reads `022` as the decimal 22, so a number is re-read from
+ * the characters written in the file.
+ */
+const umask: Reader<number | null> = (w, f) => {
+  const node = f.node;
+  const value = valueOf(node);
+  if (value === null) return null;
+  const written = typeof value === 'number' && isScalar(node) ? node.source : value;
+  const digits = typeof written === 'string' ? /^(?:0o)?([0-9]+)$/i.exec(written)?.[1] : undefined;
+  const what = 'an octal number like 022';
+  if (digits === undefined) return w.expected(f, what);
+  if (/[89]/.test(digits)) return w.expected(f, what, 'octal digits go from 0 to 7');
+  const mask = parseInt(digits, 8);
+  return mask <= 0o777 ? mask : w.expected(f, what, 'a umask is at most 777');
+};
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Extra environment variables; values are kept as written (`1.10` stays "1.10"). */
+const env: Reader<Record<string, string>> = (w, f) => {
+  const node = f.node;
+  if (valueOf(node) === null) return {};
+  if (!isMap(node)) return w.expected(f, 'a mapping of variable names to values');
+  const entries: [string, string][] = [];
+  for (const { key, keyOffset, field } of pairs(w, node, f.path)) {
+    if (!ENV_NAME.test(key)) {
+      const what = 'a variable name of letters, digits and "_", not starting with a digit';
+      w.report(keyOffset, join(f.path, key), `expected ${what}, found ${JSON.stringify(key)}`);
+      continue;
+    }
+    const value =
+      field === undefined ? undefined : scalarText('a string, number or boolean')(w, field);
+    if (value !== undefined) entries.push([key, value]);
+  }
+  // fromEntries defines own properties, so a variable named __proto__ is just a variable
+  return Object.fromEntries(entries);
+};
+
+/** Any scalar as the text written in the file. */
+const scalarText =
+  (what: string): Reader<string> =>
+  (w, f) => {
+    const node = f.node;
+    if (!isScalar(node) || node.value === null) return w.expected(f, what);
+    return asWritten(node);
+  };
+
+const emailAddress: Reader<string> = (w, f) => {
+  const value = valueOf(f.node);
+  // in a list, "a@b -c@d" is the dash trap (two items meant), not one address
+  const isTrap = isListItem(f) && dashHint(f) !== null;
+  if (typeof value === 'string' && value.includes('@') && !isTrap) return value;
+  return w.expected(f, 'an email address like ops@example.com');
+};
+
+const PROGRAM_NAME = /^[A-Za-z0-9_.-]+$/;
+
+const programs: Reader<ProgramSpec[]> = (w, f) => {
+  const node = f.node;
+  if (!isMap(node)) return w.expected(f, 'a mapping of programs');
+  if (node.items.length === 0) return w.expected(f, 'at least one program');
+  const specs: ProgramSpec[] = [];
+  for (const { key, keyOffset, field } of pairs(w, node, f.path)) {
+    const keyPath = join(f.path, key);
+    if (key === 'all') {
+      w.report(keyOffset, keyPath, 'the name "all" is reserved: tm uses it for every program');
+    } else if (!PROGRAM_NAME.test(key)) {
+      const what = 'a program name of letters, digits, "_", "." and "-"';
+      const hint = key.includes(':') ? '":" separates the instance number, as in web:0' : null;
+      w.report(keyOffset, keyPath, `expected ${what}, found ${JSON.stringify(key)}`, hint);
+    }
+    const spec = field === undefined ? undefined : program(w, field, key);
+    if (spec !== undefined) specs.push(spec);
+  }
+  return specs;
+};
+
+function program(w: Walk, f: Field, name: string): ProgramSpec | undefined {
+  if (!isMap(f.node)) return w.expected(f, 'a mapping of the program settings, with at least cmd');
+  const s = new Section(w, f, PROGRAM_KEYS);
+  const d = PROGRAM_DEFAULTS;
+  const cmd = s.require('cmd', command);
+  return {
+    name,
+    cmd: cmd?.cmd ?? '',
+    argv: cmd?.argv ?? [],
+    numprocs: s.read('numprocs', integer(1, 1000), d.numprocs),
+    autostart: s.read('autostart', bool, d.autostart),
+    autorestart: s.read('autorestart', autorestart, d.autorestart),
+    exitcodes: s.read('exitcodes', listOf(integer(0, 255), 'a list of integers'), d.exitcodes),
+    startTimeMs: s.read('starttime', seconds, d.startTimeMs),
+    startRetries: s.read('startretries', count, d.startRetries),
+    stopSignal: s.read('stopsignal', signal, d.stopSignal),
+    stopTimeMs: s.read('stoptime', seconds, d.stopTimeMs),
+    stdout: s.read('stdout', orNull(pathTo('a file path')), d.stdout),
+    stderr: s.read('stderr', orNull(pathTo('a file path')), d.stderr),
+    env: s.read('env', env, d.env),
+    workingdir: s.read('workingdir', orNull(pathTo('a folder path')), d.workingdir),
+    umask: s.read('umask', umask, d.umask),
+    user: s.read('user', orNull(text('a user name')), d.user),
+    priority: s.read('priority', anyInteger, d.priority),
+  };
+}
+
+function daemon(w: Walk, s: Section): DaemonSection {
+  const d = DAEMON_DEFAULTS;
+  const file = pathTo('a file path');
+  return {
+    logfile: s.read('logfile', file, path.resolve(w.dir, d.logfile)),
+    eventlog: s.read('eventlog', file, path.resolve(w.dir, d.eventlog)),
+    pidfile: s.read('pidfile', file, path.resolve(w.dir, d.pidfile)),
+  };
+}
+
+function server(w: Walk, s: Section): ServerSection {
+  const d = SERVER_DEFAULTS;
+  return {
+    host: s.read('host', text('a host name or address'), d.host),
+    // 0 lets the system pick a free port, which tests use
+    port: s.read('port', integer(0, 65535), d.port),
+    tokenfile: s.read('tokenfile', pathTo('a file path'), path.resolve(w.dir, d.tokenfile)),
+  };
+}
+
+function email(s: Section): EmailSection {
+  const d = EMAIL_DEFAULTS;
+  const smtp = s.section('smtp', SMTP_KEYS);
+  return {
+    smtp: {
+      host: smtp.read('host', text('a host name or address'), d.smtp.host),
+      port: smtp.read('port', integer(1, 65535), d.smtp.port),
+      secure: smtp.read('secure', bool, d.smtp.secure),
+      user: smtp.read('user', orNull(text('a user name')), d.smtp.user),
+      // a password is never shown: only a list or a mapping is refused, and only those are described
+      pass: smtp.read('pass', orNull(scalarText('a password')), d.smtp.pass),
+    },
+    from: s.read('from', emailAddress, d.from),
+    to: s.require('to', listOf(emailAddress, 'a list of email addresses', 1)) ?? [],
+    events: s.read('events', listOf(oneOf(ALERT_EVENTS), 'a list of events'), d.events),
+    digestMs: s.read('digest', seconds, d.digestMs),
+  };
+}
