@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     pool: 'forks',
+    reporters: ['default', './test/helpers/plain-summary.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // Stray process warnings and unhandled rejections fail the run (STYLE §5).
