@@ -12,7 +12,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { ConfigError, TaskmasterError } from '../domain/errors.js';
 import { parseInstanceName, resolveTargets } from '../domain/names.js';
-import type { Cause, State, StoredEvent } from '../domain/types.js';
+import type { Cause, StoredEvent } from '../domain/types.js';
 import { appendRevision, createAppend } from '../eventlog/append.js';
 import { openEventDb, type EventDb } from '../eventlog/db.js';
 import { processRegister, type LiveProcess, type ProcessRegister } from '../eventlog/processes.js';
@@ -25,26 +25,17 @@ import { bootDecision } from './boot.js';
 import { describeEvent, describePlan } from './describe.js';
 import { instanceMachineWithEffects } from './effects.js';
 import { claimPidfile, releasePidfile } from './pidfile.js';
+import type { InstanceStatus } from '../rpc/protocol.js';
+import { rpcHandlers } from './handlers.js';
+import { RpcServer } from '../rpc/server.js';
+import { ensureToken } from '../rpc/auth.js';
+import type { AddressInfo } from 'node:net';
 import { openTextLog, type TextLog } from './text-log.js';
 
 export type DaemonOptions = {
   configFile: string;
   /** Where log lines are echoed as well (the terminal, in the foreground); null for none. */
   echo?: NodeJS.WritableStream | null;
-};
-
-export type InstanceStatus = {
-  name: string;
-  program: string;
-  index: number;
-  state: State;
-  pid: number | null;
-  /** Epoch ms of the last transition (null if none happened since the daemon started). */
-  since: number | null;
-  exitcode: number | null;
-  signal: string | null;
-  retries: number;
-  spawnerror: string | null;
 };
 
 export type ReloadResult = { plan: ReloadPlan; summary: string; revision: number };
@@ -66,6 +57,10 @@ export class Daemon {
   private readonly lastEventAt = new Map<string, number>();
   private revision: number;
   private stopping: Promise<void> | null = null;
+  private markStopped: () => void = () => {};
+  /** Resolves once a shutdown, however asked for, has stopped everything. */
+  readonly stopped: Promise<void> = new Promise((resolve) => (this.markStopped = resolve));
+  private server: RpcServer | null = null;
 
   private constructor(config: Config, options: DaemonOptions) {
     this.config = config;
@@ -260,6 +255,28 @@ export class Daemon {
     return { plan, summary, revision: this.revision };
   }
 
+  /**
+   * Serves the RPC on server.host:server.port (creating the token file if missing). Resolves with
+   * the address actually bound: port 0 picks a free one.
+   */
+  async listen(): Promise<AddressInfo> {
+    const { host, port, tokenfile } = this.config.server;
+    this.server = new RpcServer({
+      handlers: rpcHandlers(this),
+      token: ensureToken(tokenfile),
+      configFile: this.config.file,
+      log: this.log,
+    });
+    const address = await this.server.listen(host, port);
+    this.log.info(`listening on ${address.address}:${address.port}`);
+    if (!isLoopback(address.address)) {
+      this.log.warn(
+        `listening on ${address.address}, not loopback: anyone who can reach it and has the token controls this daemon`,
+      );
+    }
+    return address;
+  }
+
   get isStopping(): boolean {
     return this.stopping !== null;
   }
@@ -268,14 +285,26 @@ export class Daemon {
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
       this.log.info('shutdown: stopping every instance');
+      const closing = this.server?.stopListening();
       this.supervisor.send({ type: 'shutdown' });
       await waitFor(this.supervisor, (s) => s.status === 'done', { timeout: Infinity });
+      await closing;
+      // clients waiting on `tm shutdown` learn it is done when their connection closes
+      this.server?.closeAll();
       this.log.info('shutdown complete');
       releasePidfile(this.config.daemon.pidfile);
       this.db.close();
       this.log.close();
+      this.markStopped();
     })();
     return this.stopping;
+  }
+
+  /** Releases the files of a daemon that never booted (it could not listen, say). */
+  close(): void {
+    releasePidfile(this.config.daemon.pidfile);
+    this.db.close();
+    this.log.close();
   }
 
   private refuseWhenStopping(): void {
@@ -283,4 +312,8 @@ export class Daemon {
       throw new TaskmasterError('SHUTTING_DOWN', 'taskmasterd is shutting down');
     }
   }
+}
+
+function isLoopback(address: string): boolean {
+  return address.startsWith('127.') || address === '::1' || address === '::ffff:127.0.0.1';
 }

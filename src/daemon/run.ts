@@ -40,7 +40,7 @@ export async function runDaemon(argv: readonly string[], version: string): Promi
 
   let daemon: Daemon;
   try {
-    daemon = Daemon.start({ configFile: config, echo: args.daemonized ? null : process.stderr });
+    daemon = Daemon.open({ configFile: config, echo: args.daemonized ? null : process.stderr });
   } catch (error) {
     const e = error as Error;
     const hint =
@@ -49,6 +49,20 @@ export async function runDaemon(argv: readonly string[], version: string): Promi
     process.send?.({ type: 'failed', message: e.message });
     return error instanceof TaskmasterError && error.code === 'CONFIG_INVALID' ? 2 : 1;
   }
+  // listen before anything starts: a daemon that cannot be controlled starts nothing
+  try {
+    await daemon.listen();
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    const { host, port } = daemon.currentConfig.server;
+    const why = e.code === 'EADDRINUSE' ? 'the address is in use' : (e.code ?? e.message);
+    daemon.log.error(`cannot listen on ${host}:${port}: ${why}`);
+    process.stderr.write(`taskmasterd: cannot listen on ${host}:${port}: ${why}\n`);
+    process.send?.({ type: 'failed', message: why });
+    daemon.close();
+    return 1;
+  }
+  daemon.boot();
   process.send?.({ type: 'ready', pid: process.pid });
   process.disconnect?.();
 
@@ -60,23 +74,26 @@ export async function runDaemon(argv: readonly string[], version: string): Promi
       if (!(error instanceof TaskmasterError)) daemon.log.error(`reload failed: ${String(error)}`);
     }
   });
-  return new Promise<number>((resolve) => {
-    const stop = (signal: string) => {
-      if (daemon.isStopping) {
-        daemon.log.info(`${signal} received, already shutting down`);
-        return;
-      }
-      daemon.log.info(`${signal} received`);
-      void daemon.shutdown().then(() => resolve(0));
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
-    process.on('uncaughtException', (error) => {
-      // a bug: said in full, then every child is stopped so none is left unsupervised
-      daemon.log.error(`internal error, shutting down: ${error.stack ?? String(error)}`);
-      void daemon.shutdown().then(() => resolve(70));
-    });
+  let exitCode = 0;
+  const stop = (signal: string) => {
+    if (daemon.isStopping) {
+      daemon.log.info(`${signal} received, already shutting down`);
+      return;
+    }
+    daemon.log.info(`${signal} received`);
+    void daemon.shutdown();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('uncaughtException', (error) => {
+    // a bug: said in full, then every child is stopped so none is left unsupervised
+    daemon.log.error(`internal error, shutting down: ${error.stack ?? String(error)}`);
+    exitCode = 70;
+    void daemon.shutdown();
   });
+  // a shutdown comes from a signal or from `tm shutdown`
+  await daemon.stopped;
+  return exitCode;
 }
 
 function parseArgs(argv: readonly string[]): Args {

@@ -11,6 +11,8 @@ export const ERROR_CODES = [
   'BAD_PARAMS',
   'UNAUTHORIZED',
   'SHUTTING_DOWN',
+  'UNREACHABLE',
+  'VERSION_MISMATCH',
   'INTERNAL',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,0 +1,167 @@
+import { filter, firstValueFrom, type Observable } from 'rxjs';
+import type { CommandAction } from '../../machines/supervisor.machine.js';
+import { parseSignal } from '../config/signals.js';
+import { TaskmasterError } from '../domain/errors.js';
+import { LIVE_STATES, REST_STATES, type StoredEvent } from '../domain/types.js';
+import type { ActionResult, ReloadChanges } from '../rpc/protocol.js';
+import { stream, type Handlers } from '../rpc/server.js';
+import type { Daemon } from './daemon.js';
+
+/**
+ * What each RPC method does to the daemon. start/stop/restart wait for the outcome of every
+ * instance they reach, as supervisorctl does, and say it per instance.
+ */
+export function rpcHandlers(daemon: Daemon): Handlers {
+  return {
+    status: ({ names }) => daemon.status(names.length === 0 ? undefined : daemon.resolve(names)),
+    start: ({ names, wait }) => control(daemon, 'start', names, wait),
+    stop: ({ names, wait }) => control(daemon, 'stop', names, wait),
+    restart: ({ names, wait }) => control(daemon, 'restart', names, wait),
+    signal: ({ signal, names }) => signalInstances(daemon, signal, names),
+    pid: ({ names }) => ({
+      daemon: process.pid,
+      instances:
+        names.length === 0
+          ? []
+          : daemon.status(daemon.resolve(names)).map((s) => ({ name: s.name, pid: s.pid })),
+    }),
+    reload: () => reload(daemon),
+    shutdown: () => {
+      // after this reply is written: the connection stays open until everything has stopped
+      setImmediate(() => void daemon.shutdown());
+      return { pid: process.pid };
+    },
+    log: ({ names, limit, sinceMs, follow }) => {
+      const selected = names.length === 0 ? undefined : new Set(daemon.resolve(names));
+      const history = daemon.events({
+        ...(selected === undefined ? {} : { names: [...selected] }),
+        ...(limit === null ? {} : { limit }),
+        ...(sinceMs === null ? {} : { sinceMs }),
+      });
+      if (!follow) return history;
+      const live = daemon.events$.pipe(
+        filter((e) => e.seq > (history.at(-1)?.seq ?? 0)),
+        filter((e) => selected === undefined || selected.has(e.name)),
+      );
+      return stream(history, live);
+    },
+    names: () => ({
+      programs: daemon.currentConfig.programs.map((p) => ({ name: p.name, numprocs: p.numprocs })),
+    }),
+  };
+}
+
+async function control(
+  daemon: Daemon,
+  action: CommandAction,
+  targets: readonly string[],
+  wait: boolean,
+): Promise<ActionResult[]> {
+  const names = daemon.resolve(targets);
+  const results = new Map<string, ActionResult>();
+  const send: string[] = [];
+  for (const status of daemon.status(names)) {
+    if (action === 'start' && ['starting', 'running', 'backoff'].includes(status.state)) {
+      results.set(status.name, failure(status.name, 'ALREADY_STARTED', 'already started'));
+    } else if (action === 'stop' && REST_STATES.includes(status.state)) {
+      results.set(status.name, failure(status.name, 'NOT_RUNNING', 'not running'));
+    } else {
+      send.push(status.name);
+    }
+  }
+  // subscribed before the command is sent, so that no outcome can slip past
+  const outcomes = send.map((name) => outcome(daemon.events$, action, name));
+  if (send.length > 0) daemon.command(action, send);
+  const done = wait
+    ? await Promise.all(outcomes)
+    : send.map((name) => ok(name, `${action === 'stop' ? 'stopping' : 'starting'}`));
+  for (const r of done) results.set(r.name, r);
+  return names.map((n) => results.get(n)!);
+}
+
+/**
+ * The first transition that settles one instance's command. A start or restart counts from its
+ * `starting` row (a restart passes through `stopped` first): `running` is success, a failed start
+ * (`backoff`, `fatal`) or a stop by somebody else is failure, with the reason.
+ */
+function outcome(
+  events$: Observable<StoredEvent>,
+  action: CommandAction,
+  name: string,
+): Promise<ActionResult> {
+  let started = action === 'stop';
+  return firstValueFrom(
+    events$.pipe(
+      filter((e) => {
+        if (e.name !== name) return false;
+        if (action === 'stop') return e.to === 'stopped';
+        if (e.to === 'starting') started = true;
+        return started && ['running', 'backoff', 'fatal', 'stopped', 'exited'].includes(e.to);
+      }),
+    ),
+  ).then((e) => {
+    if (action === 'stop') return ok(name, 'stopped');
+    if (e.to === 'running') return ok(name, action === 'restart' ? 'restarted' : 'started');
+    if (e.cause === 'spawn-error')
+      return failure(name, 'SPAWN_FAILED', `spawn error: ${e.message}`);
+    if (e.to === 'stopped')
+      return failure(name, 'NOT_RUNNING', `stopped (${e.cause}) before it was running`);
+    return failure(name, 'SPAWN_FAILED', `exited too quickly (${exitText(e)})`);
+  });
+}
+
+function exitText(e: StoredEvent): string {
+  if (e.signal !== null) return `killed by ${e.signal}`;
+  if (e.exitCode !== null) return `exit code ${e.exitCode}`;
+  return 'exit status unknown';
+}
+
+function signalInstances(
+  daemon: Daemon,
+  signal: string,
+  targets: readonly string[],
+): ActionResult[] {
+  const sig = parseSignal(signal);
+  if (sig === null) {
+    throw new TaskmasterError('BAD_PARAMS', `unknown signal: ${signal}`, {
+      hint: 'use a name like HUP, SIGUSR1, or a number',
+    });
+  }
+  return daemon.status(daemon.resolve(targets)).map((s) => {
+    if (s.pid === null || !LIVE_STATES.includes(s.state)) {
+      return failure(s.name, 'NOT_RUNNING', 'not running');
+    }
+    try {
+      process.kill(s.pid, sig);
+      return ok(s.name, `signalled ${sig}`);
+    } catch (error) {
+      return failure(
+        s.name,
+        'NOT_RUNNING',
+        `cannot signal pid ${s.pid}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      );
+    }
+  });
+}
+
+function reload(daemon: Daemon): ReloadChanges {
+  const { plan, summary, revision } = daemon.reload();
+  const of = (pred: (c: (typeof plan)[number]) => boolean) =>
+    plan.filter(pred).map((c) => c.spec.name);
+  return {
+    summary,
+    revision,
+    added: of((c) => c.kind === 'added'),
+    removed: of((c) => c.kind === 'removed'),
+    restarted: of((c) => c.kind === 'changed' && c.restart),
+    updated: of((c) => c.kind === 'changed' && !c.restart),
+  };
+}
+
+function ok(name: string, message: string): ActionResult {
+  return { name, ok: true, message, code: null };
+}
+
+function failure(name: string, code: ActionResult['code'], message: string): ActionResult {
+  return { name, ok: false, message, code };
+}

@@ -1,0 +1,206 @@
+import { ERROR_CODES, TaskmasterError, type ErrorCode } from '../domain/errors.js';
+import type { State, StoredEvent } from '../domain/types.js';
+
+/**
+ * The wire contract shared by taskmasterd and tm (docs/protocol.md): the methods, their params
+ * and results, and the validation of everything that comes off the wire. msgpack decodes many
+ * garbage byte strings as valid values, so every decoded message is checked for its shape here.
+ */
+
+export const PROTOCOL_VERSION = 1;
+/** The largest frame body either side accepts; a longer length prefix closes the connection. */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+
+export type InstanceStatus = {
+  name: string;
+  program: string;
+  index: number;
+  state: State;
+  pid: number | null;
+  /** Epoch ms of the last transition (null if none happened since the daemon started). */
+  since: number | null;
+  exitcode: number | null;
+  signal: string | null;
+  retries: number;
+  spawnerror: string | null;
+};
+
+/** The outcome of start/stop/restart/signal for one instance. */
+export type ActionResult = {
+  name: string;
+  ok: boolean;
+  /** `started`, `stopped`, … or what went wrong, without the `ERROR` prefix. */
+  message: string;
+  code: ErrorCode | null;
+};
+
+export type ReloadChanges = {
+  summary: string;
+  revision: number;
+  added: string[];
+  removed: string[];
+  restarted: string[];
+  updated: string[];
+};
+
+export type HelloResult = {
+  version: number;
+  pid: number;
+  config: string;
+};
+
+export type Methods = {
+  hello: { params: { version: number; token: string }; result: HelloResult };
+  status: { params: { names: string[] }; result: InstanceStatus[] };
+  start: { params: { names: string[]; wait: boolean }; result: ActionResult[] };
+  stop: { params: { names: string[]; wait: boolean }; result: ActionResult[] };
+  restart: { params: { names: string[]; wait: boolean }; result: ActionResult[] };
+  signal: { params: { signal: string; names: string[] }; result: ActionResult[] };
+  pid: {
+    params: { names: string[] };
+    result: { daemon: number; instances: { name: string; pid: number | null }[] };
+  };
+  reload: { params: Record<string, never>; result: ReloadChanges };
+  shutdown: { params: Record<string, never>; result: { pid: number } };
+  log: {
+    params: { names: string[]; limit: number | null; sinceMs: number | null; follow: boolean };
+    result: StoredEvent[];
+  };
+  /** Programs and their instance counts, for name completion. */
+  names: {
+    params: Record<string, never>;
+    result: { programs: { name: string; numprocs: number }[] };
+  };
+  /** Ends a stream started by the request `id`. */
+  cancel: { params: { id: number }; result: { cancelled: boolean } };
+};
+export type Method = keyof Methods;
+export type ParamsOf<M extends Method> = Methods[M]['params'];
+export type ResultOf<M extends Method> = Methods[M]['result'];
+
+export type WireError = { code: string; message: string; hint?: string };
+
+export type Request = { id: number; method: string; params: Record<string, unknown> };
+export type ServerFrame =
+  | { id: number; result: unknown }
+  | { id: number | null; error: WireError }
+  | { id: number; event: unknown }
+  | { id: number; end: true };
+
+const badParams = (message: string) => new TaskmasterError('BAD_PARAMS', message);
+
+type Obj = Record<string, unknown>;
+const isObj = (x: unknown): x is Obj => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+function names(p: Obj, method: string, required: boolean): string[] {
+  const v = p.names ?? (required ? undefined : []);
+  if (!Array.isArray(v) || !v.every((n) => typeof n === 'string' && n.length > 0)) {
+    throw badParams(`${method}: params.names must be a list of names like web:0, web or all`);
+  }
+  if (required && v.length === 0) throw badParams(`${method}: name at least one instance`);
+  return v as string[];
+}
+
+function optionalNumber(p: Obj, key: string, method: string): number | null {
+  const v = p[key];
+  if (v === undefined || v === null) return null;
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw badParams(`${method}: params.${key} must be a number`);
+  }
+  return v;
+}
+
+function bool(p: Obj, key: string, fallback: boolean, method: string): boolean {
+  const v = p[key];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'boolean') throw badParams(`${method}: params.${key} must be true or false`);
+  return v;
+}
+
+const none = () => ({}) as Record<string, never>;
+
+/** Per method: the params as the handler sees them, or BAD_PARAMS saying what is wrong. */
+export const PARAMS: { [M in Method]: (p: Obj) => ParamsOf<M> } = {
+  hello: (p) => {
+    if (typeof p.version !== 'number') throw badParams('hello: params.version must be a number');
+    if (typeof p.token !== 'string') throw badParams('hello: params.token must be a string');
+    return { version: p.version, token: p.token };
+  },
+  status: (p) => ({ names: names(p, 'status', false) }),
+  start: (p) => ({ names: names(p, 'start', true), wait: bool(p, 'wait', true, 'start') }),
+  stop: (p) => ({ names: names(p, 'stop', true), wait: bool(p, 'wait', true, 'stop') }),
+  restart: (p) => ({ names: names(p, 'restart', true), wait: bool(p, 'wait', true, 'restart') }),
+  signal: (p) => {
+    if (typeof p.signal !== 'string' || p.signal === '') {
+      throw badParams('signal: params.signal must be a signal name like HUP or SIGUSR1');
+    }
+    return { signal: p.signal, names: names(p, 'signal', true) };
+  },
+  pid: (p) => ({ names: names(p, 'pid', false) }),
+  reload: none,
+  shutdown: none,
+  log: (p) => ({
+    names: names(p, 'log', false),
+    limit: optionalNumber(p, 'limit', 'log'),
+    sinceMs: optionalNumber(p, 'sinceMs', 'log'),
+    follow: bool(p, 'follow', false, 'log'),
+  }),
+  names: none,
+  cancel: (p) => {
+    if (typeof p.id !== 'number') throw badParams('cancel: params.id must be a request id');
+    return { id: p.id };
+  },
+};
+
+export function isMethod(m: string): m is Method {
+  return Object.hasOwn(PARAMS, m);
+}
+
+/** A decoded body as a request, or a typed error (BAD_FRAME) saying why it is not one. */
+export function parseRequest(body: unknown): Request {
+  if (!isObj(body)) throw new TaskmasterError('BAD_FRAME', 'a request must be a map');
+  const { id, method, params } = body;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 0) {
+    throw new TaskmasterError('BAD_FRAME', 'a request needs an id: a whole number >= 0');
+  }
+  if (typeof method !== 'string') {
+    throw new TaskmasterError('BAD_FRAME', 'a request needs a method name');
+  }
+  if (params !== undefined && !isObj(params)) {
+    throw new TaskmasterError('BAD_FRAME', 'a request params must be a map');
+  }
+  return { id, method, params: params ?? {} };
+}
+
+/** A decoded body as a server frame (client side), or null if it is not one. */
+export function parseServerFrame(body: unknown): ServerFrame | null {
+  if (!isObj(body)) return null;
+  const { id } = body;
+  if (!(typeof id === 'number' || (id === null && 'error' in body))) return null;
+  if ('error' in body) {
+    const e = body.error;
+    if (!isObj(e) || typeof e.code !== 'string' || typeof e.message !== 'string') return null;
+    const error: WireError = { code: e.code, message: e.message };
+    if (typeof e.hint === 'string') error.hint = e.hint;
+    return { id, error };
+  }
+  if ('result' in body) return { id: id as number, result: body.result };
+  if ('event' in body) return { id: id as number, event: body.event };
+  if (body.end === true) return { id: id as number, end: true };
+  return null;
+}
+
+/** An error as it goes on the wire (vscode-jsonrpc's ResponseError shape). */
+export function toWireError(error: TaskmasterError): WireError {
+  const wire: WireError = { code: error.code, message: error.message };
+  if (error.hint !== null) wire.hint = error.hint;
+  return wire;
+}
+
+/** The error a client rebuilds; an unknown code keeps its message (and is INTERNAL here). */
+export function fromWireError(e: WireError): TaskmasterError {
+  const code = (ERROR_CODES as readonly string[]).includes(e.code)
+    ? (e.code as ErrorCode)
+    : 'INTERNAL';
+  return new TaskmasterError(code, e.message, e.hint === undefined ? {} : { hint: e.hint });
+}
