@@ -12,7 +12,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { ConfigError, TaskmasterError } from '../domain/errors.js';
 import { parseInstanceName, resolveTargets } from '../domain/names.js';
-import type { Cause, StoredEvent } from '../domain/types.js';
+import type { Cause, ProgramSpec, StoredEvent } from '../domain/types.js';
 import { appendRevision, createAppend } from '../eventlog/append.js';
 import { openEventDb, type EventDb } from '../eventlog/db.js';
 import { processRegister, type LiveProcess, type ProcessRegister } from '../eventlog/processes.js';
@@ -72,6 +72,9 @@ export class Daemon {
       config.file,
       `start: ${config.programs.map((p) => p.name).join(', ')}`,
     );
+    this.log.info(
+      `taskmasterd ${process.pid} starting with ${config.file} (revision ${this.revision})`,
+    );
     const events = new Subject<StoredEvent>();
     this.events$ = events.asObservable();
     this.events$.subscribe((e) => {
@@ -105,9 +108,6 @@ export class Daemon {
 
   /** Adopts what a previous run left alive, then starts what the config and the log ask for. */
   boot(): void {
-    this.log.info(
-      `taskmasterd ${process.pid} starting with ${this.config.file} (revision ${this.revision})`,
-    );
     const recovered = recover(this.db);
     const wanted = new Set(
       this.config.programs.flatMap((p) =>
@@ -184,6 +184,15 @@ export class Daemon {
     if (ref === undefined)
       throw new TaskmasterError('NO_SUCH_PROGRAM', `no such instance: ${name}`);
     return ref;
+  }
+
+  /** The spec in force for an instance name. */
+  specOf(name: string): ProgramSpec {
+    const { program } = parseInstanceName(name);
+    const spec = this.config.programs.find((p) => p.name === program);
+    if (spec === undefined)
+      throw new TaskmasterError('NO_SUCH_PROGRAM', `no such program: ${program}`);
+    return spec;
   }
 
   /** Instance names matching what a user typed (`web:1`, `web`, `web:*`, `all`). */

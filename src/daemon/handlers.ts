@@ -1,4 +1,5 @@
-import { filter, firstValueFrom, type Observable } from 'rxjs';
+import { filter, firstValueFrom, map, type Observable } from 'rxjs';
+import { followFile, tailFile } from './tail-file.js';
 import type { CommandAction } from '../../machines/supervisor.machine.js';
 import { parseSignal } from '../config/signals.js';
 import { TaskmasterError } from '../domain/errors.js';
@@ -45,6 +46,7 @@ export function rpcHandlers(daemon: Daemon): Handlers {
       );
       return stream(history, live);
     },
+    tail: ({ name, stderr, bytes, follow }) => tail(daemon, name, stderr, bytes, follow),
     names: () => ({
       programs: daemon.currentConfig.programs.map((p) => ({ name: p.name, numprocs: p.numprocs })),
     }),
@@ -142,6 +144,38 @@ function signalInstances(
       );
     }
   });
+}
+
+function tail(daemon: Daemon, target: string, stderr: boolean, bytes: number, follow: boolean) {
+  const names = daemon.resolve([target]);
+  if (names.length !== 1) {
+    throw new TaskmasterError('BAD_PARAMS', `tail: name one instance, like ${names[0] ?? 'web:0'}`);
+  }
+  const name = names[0]!;
+  const spec = daemon.specOf(name);
+  const stream_ = stderr ? 'stderr' : 'stdout';
+  const file = stderr ? spec.stderr : spec.stdout;
+  if (file === null) {
+    throw new TaskmasterError(
+      'NO_OUTPUT_FILE',
+      `${name}: ${stream_} is discarded, there is nothing to tail`,
+      {
+        hint: `set programs.${spec.name}.${stream_} to a file in the config, then reload`,
+      },
+    );
+  }
+  let chunk;
+  try {
+    chunk = tailFile(file, bytes);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') throw error;
+    // not written yet: nothing to show, and following starts at its beginning
+    chunk = { text: '', offset: 0 };
+  }
+  const result = { name, file, text: chunk.text };
+  if (!follow) return result;
+  return stream(result, followFile(file, chunk.offset).pipe(map((c) => ({ text: c.text }))));
 }
 
 function reload(daemon: Daemon): ReloadChanges {

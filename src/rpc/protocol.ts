@@ -66,6 +66,11 @@ export type Methods = {
     params: { names: string[]; limit: number | null; sinceMs: number | null; follow: boolean };
     result: StoredEvent[];
   };
+  /** The end of an instance's stdout (or stderr) file; with follow, then what is appended. */
+  tail: {
+    params: { name: string; stderr: boolean; bytes: number; follow: boolean };
+    result: { name: string; file: string; text: string };
+  };
   /** Programs and their instance counts, for name completion. */
   names: {
     params: Record<string, never>;
@@ -145,6 +150,21 @@ export const PARAMS: { [M in Method]: (p: Obj) => ParamsOf<M> } = {
     sinceMs: optionalNumber(p, 'sinceMs', 'log'),
     follow: bool(p, 'follow', false, 'log'),
   }),
+  tail: (p) => {
+    if (typeof p.name !== 'string' || p.name === '') {
+      throw badParams('tail: params.name must be one instance, like web:0');
+    }
+    const bytes = optionalNumber(p, 'bytes', 'tail') ?? 1600;
+    if (bytes < 0 || bytes > MAX_FRAME_BYTES / 2) {
+      throw badParams(`tail: params.bytes must be from 0 to ${MAX_FRAME_BYTES / 2}`);
+    }
+    return {
+      name: p.name,
+      stderr: bool(p, 'stderr', false, 'tail'),
+      bytes,
+      follow: bool(p, 'follow', false, 'tail'),
+    };
+  },
   names: none,
   cancel: (p) => {
     if (typeof p.id !== 'number') throw badParams('cancel: params.id must be a request id');
