@@ -10,16 +10,19 @@ export function describeEvent(e: StoredEvent): string {
       : e.exitCode !== null
         ? ` exit code ${e.exitCode}`
         : '';
-  const why = e.message === null ? '' : `: ${e.message}`;
+  // why a start failed: the spawn error, or how the process ended
+  const failed =
+    e.cause === 'spawn-error' ? `spawn error: ${e.message ?? 'unknown'}` : `exited${how}`;
+  const starts = e.retries === 0 ? '1 failed start' : `${e.retries + 1} failed starts`;
   switch (e.to) {
     case 'starting':
       return `${e.name}: starting (${e.cause})`;
     case 'running':
       return `${e.name}: running${pid}`;
     case 'backoff':
-      return `${e.name}: start failed (${e.cause}${how}${why})${pid}, retry ${e.retries} in ${e.retries} s`;
+      return `${e.name}: start failed (${failed})${pid}, retry ${e.retries} in ${e.retries} s`;
     case 'fatal':
-      return `${e.name}: gave up after ${e.retries + 1} failed starts (${e.cause}${how}${why})`;
+      return `${e.name}: gave up after ${starts} (${failed})`;
     case 'exited':
       return `${e.name}: exited${how}${pid}`;
     case 'stopping':

@@ -53,7 +53,13 @@ export function instanceMachineWithEffects(deps: EffectDeps) {
       },
 
       spawn: ({ context, self }) => {
-        const prepared = prepareSpawn(context.spec, context.name);
+        let prepared: ReturnType<typeof prepareSpawn>;
+        try {
+          prepared = prepareSpawn(context.spec, context.name);
+        } catch (error) {
+          // /etc/passwd unreadable, say: still a failed start, never a throw into the machine
+          prepared = { message: `cannot prepare the spawn: ${String(error)}`, errno: null };
+        }
         if (isSpawnFailure(prepared)) {
           // reported as Node reports its own spawn errors: after the current step
           setImmediate(() => self.send({ type: 'proc.spawnFailed', failure: prepared }));

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import type { ExitInfo, SpawnFailure } from '../domain/types.js';
 import { groupAlive, killGroup } from './kill-group.js';
@@ -48,16 +48,29 @@ export function spawnProcess(
     return;
   }
 
-  const child = spawn(prepared.file, prepared.args, {
-    cwd: prepared.cwd,
-    env: prepared.env,
-    stdio,
-    detached: true,
-    ...(prepared.uid === null ? {} : { uid: prepared.uid }),
-    ...(prepared.gid === null ? {} : { gid: prepared.gid }),
-  });
-  // the child holds its own copies; ours would only keep the files open
-  for (const fd of fds) closeSync(fd);
+  let child: ChildProcess;
+  try {
+    child = spawn(prepared.file, prepared.args, {
+      cwd: prepared.cwd,
+      env: prepared.env,
+      stdio,
+      detached: true,
+      ...(prepared.uid === null ? {} : { uid: prepared.uid }),
+      ...(prepared.gid === null ? {} : { gid: prepared.gid }),
+    });
+  } catch (error) {
+    // Node throws at once for what it cannot even try (a uid out of range, a NUL in an argument)
+    const e = error as NodeJS.ErrnoException;
+    const failure = {
+      message: `cannot spawn ${prepared.file}: ${e.message}`,
+      errno: e.code ?? null,
+    };
+    setImmediate(() => handlers.spawnFailed(failure));
+    return;
+  } finally {
+    // the child holds its own copies; ours would only keep the files open
+    for (const fd of fds) closeSync(fd);
+  }
 
   child.once('spawn', () => handlers.spawned(child.pid!));
   child.once('error', (error: NodeJS.ErrnoException) => {

@@ -1,0 +1,140 @@
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { createAppend } from '../../../src/eventlog/append.js';
+import { openEventDb, type EventDb } from '../../../src/eventlog/db.js';
+import { queryEvents } from '../../../src/eventlog/query.js';
+
+/** The event log's file: WAL, schema migrations by `user_version`, rows that outlive the daemon. */
+
+function tempFile(name = 'events.db'): string {
+  const dir = mkdtempSync(join(tmpdir(), 'tm-db-'));
+  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+  return join(dir, name);
+}
+
+function open(file: string): EventDb {
+  const db = openEventDb(file);
+  onTestFinished(() => {
+    db.close();
+  });
+  return db;
+}
+
+/** A plain connection, to look at the file as any other SQLite client would. */
+function raw(file: string): Database.Database {
+  const db = new Database(file);
+  onTestFinished(() => {
+    db.close();
+  });
+  return db;
+}
+
+function userVersion(db: Database.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+describe('openEventDb', () => {
+  it('creates the file in WAL mode, which another connection sees too', () => {
+    const file = tempFile();
+    const db = open(file);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    // WAL is a property of the file, not of the connection: tm log's reader gets it as well
+    expect(raw(file).pragma('journal_mode', { simple: true })).toBe('wal');
+  });
+
+  it('applies the migrations and records how many in user_version', () => {
+    const file = tempFile();
+    open(file);
+    const other = raw(file);
+    expect(userVersion(other)).toBeGreaterThanOrEqual(1);
+    const tables = other
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+      .pluck()
+      .all();
+    expect(tables).toEqual(expect.arrayContaining(['events', 'processes', 'revisions']));
+  });
+
+  it('reopening keeps the rows and the schema version, and migrates nothing twice', () => {
+    const file = tempFile();
+    const first = openEventDb(file);
+    const version = userVersion(first);
+    createAppend(
+      first,
+      () => 1,
+    )({
+      atMs: 1000,
+      name: 'web:0',
+      from: 'stopped',
+      to: 'starting',
+      cause: 'autostart',
+      pid: null,
+      exitCode: null,
+      signal: null,
+      retries: 0,
+      message: null,
+    });
+    first.close();
+
+    const second = open(file);
+    expect(userVersion(second)).toBe(version);
+    expect(queryEvents(second)).toEqual([
+      {
+        seq: 1,
+        atMs: 1000,
+        name: 'web:0',
+        from: 'stopped',
+        to: 'starting',
+        cause: 'autostart',
+        pid: null,
+        exitCode: null,
+        signal: null,
+        retries: 0,
+        message: null,
+        revision: 1,
+      },
+    ]);
+  });
+
+  it('refuses a file whose schema is newer than this taskmaster knows, saying what to do', () => {
+    const file = tempFile();
+    openEventDb(file).close();
+    const known = userVersion(raw(file));
+    const newer = raw(file);
+    newer.pragma(`user_version = ${known + 1}`);
+    newer.close();
+
+    expect(() => openEventDb(file)).toThrow(
+      `event log ${file} has schema version ${known + 1}, newer than this taskmaster knows (${known}): upgrade taskmaster or point daemon.eventlog elsewhere`,
+    );
+    // and leaves the file as it found it, for the newer taskmaster
+    expect(userVersion(raw(file))).toBe(known + 1);
+  });
+
+  // Not a behaviour the brief asked for, but a refused file should not stay open: the daemon
+  // that cannot start should not keep the newer taskmaster's database open either.
+  it('closes the file again when it refuses it (no descriptor left open)', () => {
+    const file = tempFile();
+    openEventDb(file).close();
+    const newer = raw(file);
+    newer.pragma(
+      `user_version = ${(newer.pragma('user_version', { simple: true }) as number) + 1}`,
+    );
+    newer.close();
+
+    const openOnFile = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === file;
+        } catch {
+          // the descriptor readdir itself used is gone by now
+          return false;
+        }
+      }).length;
+    const before = openOnFile();
+    expect(() => openEventDb(file)).toThrow('newer than this taskmaster knows');
+    expect(openOnFile()).toBe(before);
+  });
+});
