@@ -148,8 +148,14 @@ export class Daemon {
     for (const [name, p] of adopt) {
       const ref = this.instanceRef(name);
       ref.send({ type: 'adopt', pid: p.pid, procStart: p.procStart });
-      // it was being stopped when the daemon died: finish the job
-      if (recovered.get(name)?.state === 'stopping') ref.send({ type: 'stop', cause: 'replay' });
+      const rec = recovered.get(name);
+      if (rec?.state === 'stopping') {
+        // it was being stopped when the daemon died: finish the job, then begin again as if
+        // it had died with the daemon (a reload's restart starts again, a user's stop does not)
+        const spec = this.specOf(name);
+        const again = bootDecision(spec, rec).startCause !== null;
+        ref.send({ type: again ? 'restart' : 'stop', cause: 'replay' });
+      }
     }
   }
 

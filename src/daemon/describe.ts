@@ -46,7 +46,7 @@ export function describePlan(plan: ReloadPlan): string {
         break;
       case 'changed':
         parts.push(
-          `${change.restart ? 'restarted' : 'updated in place'} ${name} (${change.keys.join(', ')})`,
+          `${change.restart ? 'restarted' : 'updated in place'} ${name} (${change.keys.map(configKey).join(', ')})`,
         );
         break;
       case 'unchanged':
@@ -54,4 +54,16 @@ export function describePlan(plan: ReloadPlan): string {
     }
   }
   return parts.length === 0 ? 'no change' : parts.join('; ');
+}
+
+/** The key as the user wrote it in the config, for a ProgramSpec field. */
+function configKey(key: string): string {
+  const renamed: Record<string, string> = {
+    argv: 'cmd',
+    startTimeMs: 'starttime',
+    startRetries: 'startretries',
+    stopSignal: 'stopsignal',
+    stopTimeMs: 'stoptime',
+  };
+  return renamed[key] ?? key;
 }

@@ -65,6 +65,10 @@ export async function runDaemon(argv: readonly string[], version: string): Promi
   daemon.boot();
   process.send?.({ type: 'ready', pid: process.pid });
   process.disconnect?.();
+  if (args.daemonized) {
+    // the caller has let go of our stderr: a late warning must not kill the daemon with EPIPE
+    process.stderr.on('error', () => {});
+  }
 
   process.on('SIGHUP', () => {
     try {
@@ -131,20 +135,24 @@ function print(text: string, code: number): number {
  */
 function detach(argv: readonly string[]): Promise<number> {
   const rest = argv.filter((a) => a !== '-d' && a !== '--daemon');
+  // stderr is a pipe, relayed only until the daemon is up: inheriting it would keep the
+  // caller's stderr (a `$(…)`, a pipe, an ssh session) open for the daemon's whole life
   const child = spawn(
     process.execPath,
     [...process.execArgv, process.argv[1]!, ...rest, '--daemonized'],
-    {
-      detached: true,
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    },
+    { detached: true, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] },
   );
+  child.stderr!.pipe(process.stderr, { end: false });
   return new Promise((resolve) => {
     child.once('message', (m: { type: string; pid?: number }) => {
-      if (m.type === 'ready') process.stdout.write(`taskmasterd started, pid ${m.pid}\n`);
+      // a failure is followed by the daemon's exit, whose code says which (2: invalid config)
+      if (m.type !== 'ready') return;
+      process.stdout.write(`taskmasterd started, pid ${m.pid}\n`);
+      child.stderr!.unpipe(process.stderr);
+      child.stderr!.destroy();
       child.disconnect();
       child.unref();
-      resolve(m.type === 'ready' ? 0 : 1);
+      resolve(0);
     });
     child.once('exit', (code) => resolve(code ?? 1));
   });

@@ -80,7 +80,7 @@ describe('reload', () => {
     const changed = key === 'cmd' ? base.replace(/ {4}cmd: .*\n/, line) : `${base}${line}`;
     td.writeConfig(`programs:\n${changed}`);
     const mark = td.mark();
-    const expectedKey = key === 'cmd' ? 'argv' : key;
+    const expectedKey = key;
     expect(td.daemon.reload().summary).toBe(`restarted web (${expectedKey})`);
     for (const name of ['web:0', 'web:1']) {
       await td.waitState(name, 'running', mark);
@@ -112,7 +112,7 @@ describe('reload', () => {
 `);
     const mark = td.mark();
     expect(td.daemon.reload().summary).toBe(
-      'updated in place web (autostart, autorestart, exitcodes, startTimeMs, startRetries, stopSignal, stopTimeMs, priority)',
+      'updated in place web (autostart, autorestart, exitcodes, starttime, startretries, stopsignal, stoptime, priority)',
     );
     expect(pidOf(td, 'web:0')).toBe(pid);
     expect(td.daemon.events({ afterSeq: mark })).toEqual([]);

@@ -158,7 +158,7 @@ describe('describePlan', () => {
         },
       ]),
     ).toBe(
-      'removed old; added new; restarted web (argv, env); updated in place worker (stopTimeMs, numprocs)',
+      'removed old; added new; restarted web (cmd, env); updated in place worker (stoptime, numprocs)',
     );
   });
 });
