@@ -66,6 +66,10 @@ export default tseslint.config(
     ['src/eventlog/**'],
     up('config', 'process', 'rpc', 'alerts', 'daemon', 'client', 'bin', 'machines'),
   ),
+  layer(
+    ['src/rpc/**'],
+    up('config', 'process', 'eventlog', 'alerts', 'daemon', 'client', 'bin', 'machines'),
+  ),
   layer(['src/client/**'], up('daemon', 'eventlog', 'process', 'machines')),
   layer(['src/bin/**'], up('config', 'process', 'eventlog', 'rpc', 'alerts', 'machines')),
 );

@@ -2,4 +2,4 @@
 import { runClient } from '../client/cli.js';
 import { VERSION } from '../domain/version.js';
 
-process.exitCode = runClient(process.argv.slice(2), VERSION);
+process.exitCode = await runClient(process.argv.slice(2), VERSION);

@@ -1,31 +1,151 @@
-const HELP = `usage: tm [-c CONFIG] COMMAND [ARGS…]
+import { TaskmasterError } from '../domain/errors.js';
+import { readToken } from '../rpc/auth.js';
+import { RpcConnection } from '../rpc/connection.js';
+import { parseArgv, type GlobalOptions } from './argv.js';
+import { lines, type Command, type Io, type Session } from './command.js';
+import { findDaemon } from './daemon-address.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
+import { commandHelp, generalHelp, helpCommand } from './commands/help.js';
+import { log } from './commands/log.js';
+import { pid } from './commands/pid.js';
+import { reload } from './commands/reload.js';
+import { restart } from './commands/restart.js';
+import { shutdown } from './commands/shutdown.js';
+import { signal } from './commands/signal.js';
+import { start } from './commands/start.js';
+import { status } from './commands/status.js';
+import { stop } from './commands/stop.js';
+import { UsageError } from './usage-error.js';
 
-Controls a running taskmasterd.
+/** Every command, in the order `tm help` lists them. */
+export const COMMANDS: readonly Command[] = [
+  status,
+  start,
+  stop,
+  restart,
+  signal,
+  pid,
+  log,
+  reload,
+  shutdown,
+  helpCommand(() => COMMANDS),
+];
 
-commands:
-  status [NAME…]          state, pid and uptime of instances
-  start NAME…             start instances (prog:N, prog, prog:*, all)
-  stop NAME…              stop instances
-  restart NAME…           stop, then start instances
-  reload                  re-read the config and apply what changed
-  shutdown                stop every instance and the daemon
-  log [NAME] [-f]         the event history of instances
-  tail NAME [-f]          the output of an instance
-  help                    this help`;
+/** The real process: its streams, environment, clock and signals. */
+export function processIo(): Io {
+  return {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    isTTY: process.stdout.isTTY === true,
+    env: process.env,
+    now: () => Date.now(),
+    onInterrupt: (handler) => {
+      process.on('SIGINT', handler);
+      process.on('SIGTERM', handler);
+      return () => {
+        process.off('SIGINT', handler);
+        process.off('SIGTERM', handler);
+      };
+    },
+  };
+}
 
-/** Exit codes: 0 ok, 1 a target failed, 2 usage, 3 daemon unreachable or refused. */
-export function runClient(argv: readonly string[], version: string): number {
-  const [command] = argv;
-  if (command === undefined || command === 'help' || command === '-h' || command === '--help') {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
+/** Runs `tm ARGV…`; resolves with the exit status (exit-codes.ts, docs/tm.md). */
+export async function runClient(
+  argv: readonly string[],
+  version: string,
+  io: Io = processIo(),
+): Promise<number> {
+  let connection: RpcConnection | null = null;
+  try {
+    const inv = parseArgv(
+      argv,
+      (name) => COMMANDS.find((c) => c.name === name)?.options ?? null,
+      COMMANDS.map((c) => c.name),
+    );
+    if (inv.global.version) {
+      io.stdout(`tm ${version}\n`);
+      return EXIT.ok;
+    }
+    const command = COMMANDS.find((c) => c.name === inv.command);
+    if (command === undefined) {
+      // no command: the interactive shell comes later (SPEC §6); the help for now
+      io.stdout(lines(generalHelp(COMMANDS)));
+      return EXIT.ok;
+    }
+    if (inv.global.help) {
+      io.stdout(lines(commandHelp(command)));
+      return EXIT.ok;
+    }
+    checkArity(command, inv.args);
+    const session: Session = {
+      io,
+      json: inv.global.json,
+      color: io.isTTY && !inv.global.json && (io.env.NO_COLOR ?? '') === '',
+      connect: async () => (connection ??= await connect(inv.global, io.env)),
+    };
+    return await command.run(session, { args: inv.args, options: inv.options });
+  } catch (error) {
+    return report(io, error);
+  } finally {
+    // set inside connect(), which TypeScript's narrowing does not see
+    (connection as RpcConnection | null)?.close();
   }
-  if (command === '--version' || command === '-v') {
-    process.stdout.write(`tm ${version}\n`);
-    return 0;
+}
+
+function checkArity(c: Command, args: readonly string[]): void {
+  const { min, max } = c.arity;
+  const usage = `usage: tm ${c.synopsis}`;
+  if (args.length < min) {
+    const what = c.synopsis.split(' ').filter((w) => /^[A-Z]/.test(w));
+    throw new UsageError(`${c.name}: missing ${what.slice(args.length).join(' ')}`, usage);
   }
-  process.stderr.write(
-    `tm: ${command}: this build of tm has no control connection to taskmasterd yet\n`,
-  );
-  return 2;
+  if (max !== null && args.length > max) {
+    const extra = args.slice(max).join(' ');
+    const takes = max === 0 ? 'takes no arguments' : `takes at most ${max}`;
+    throw new UsageError(`${c.name}: ${takes}, found "${extra}"`, usage);
+  }
+}
+
+async function connect(
+  global: GlobalOptions,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<RpcConnection> {
+  const daemon = findDaemon(global, env);
+  const token = readToken(daemon.tokenfile);
+  try {
+    return await RpcConnection.open(daemon.endpoint, token);
+  } catch (error) {
+    if (!(error instanceof TaskmasterError)) throw error;
+    // the hint names the config the user gave, not a generic one
+    if (error.code === 'UNREACHABLE') {
+      throw new TaskmasterError('UNREACHABLE', error.message, {
+        hint: `is it running? start it with taskmasterd -c ${daemon.configFile}`,
+        cause: error,
+      });
+    }
+    // something answered hello in another protocol (an HTTP server, say): not a daemon of ours
+    if (error.code === 'BAD_FRAME' || error.code === 'FRAME_TOO_LARGE') {
+      const { host, port } = daemon.endpoint;
+      throw new TaskmasterError(
+        'UNREACHABLE',
+        `cannot reach taskmasterd at ${host}:${port}: what listens there does not speak its protocol (${error.message})`,
+        { hint: `check --port, or server.port in ${daemon.configFile}`, cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+/** `tm: message` and `hint: …` on stderr; the exit status for the error. */
+function report(io: Io, error: unknown): number {
+  if (error instanceof UsageError || error instanceof TaskmasterError) {
+    const hint = error.hint === null ? '' : `hint: ${error.hint}\n`;
+    io.stderr(`tm: ${error.message}\n${hint}`);
+    return error instanceof UsageError ? EXIT.usage : exitCodeFor(error.code);
+  }
+  // a bug in tm: all of it, so that it can be reported
+  const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  io.stderr(`tm: internal error: ${text}\n`);
+  return EXIT.failed;
 }

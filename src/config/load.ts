@@ -10,19 +10,52 @@ import {
   type YAMLError,
 } from 'yaml';
 import { ConfigError, type ConfigProblem } from '../domain/errors.js';
-import type { Config } from './types.js';
-import { validateDocument } from './validate.js';
+import type { Config, ServerSection } from './types.js';
+import { validateDocument, validateServerSection } from './validate.js';
 
 /** Reads and validates a config file; a ConfigError carries every problem the file has. */
 export function loadConfig(file: string): Config {
-  let text: string;
+  return parseConfigText(readConfigText(file), file);
+}
+
+/**
+ * Only the `server` section of a config file (what tm needs to reach the daemon), checked alone:
+ * problems elsewhere in the file are left for the daemon to report. A YAML syntax error is
+ * reported only when it may have changed what the server section says (it lies inside it, or
+ * the section cannot be found at all).
+ */
+export function loadServerSection(file: string): ServerSection {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(readConfigText(file), { lineCounter, prettyErrors: false });
+  const relevant = doc.errors.filter((e) => !isOutside(e.pos[0], serverRange(doc)));
+  if (relevant.length > 0) {
+    throw new ConfigError(relevant.map((e) => yamlProblem(e, file, doc, lineCounter)));
+  }
+  return validateServerSection({ file, doc, lineCounter });
+}
+
+function readConfigText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     const message = `cannot read the config file: ${readError(err)}`;
     throw new ConfigError([{ file, line: 1, col: 1, keyPath: '', message, hint: null }]);
   }
-  return parseConfigText(text, file);
+}
+
+/** Where the `server:` key and its value lie in the text; null when there is no such key. */
+function serverRange(doc: Document.Parsed): [number, number] | null {
+  const root = doc.contents;
+  if (!isMap(root)) return null;
+  for (const { key, value } of root.items) {
+    const k = key as ParsedNode | null;
+    if (isScalar(k) && k.value === 'server') return [k.range[0], value?.range[2] ?? k.range[2]];
+  }
+  return null;
+}
+
+function isOutside(offset: number, range: [number, number] | null): boolean {
+  return range !== null && (offset < range[0] || offset >= range[1]);
 }
 
 /** The Config that `text` describes, as if read from `file` (names messages, anchors paths). */

@@ -69,6 +69,25 @@ export function validateDocument(source: ConfigSource): Config {
   return config;
 }
 
+/**
+ * The server section alone, for tm: it needs the address and the token file to reach the daemon,
+ * and must do so even while another section has an error (the daemon reports that one on reload).
+ * Only this section is checked; a file without one gets the defaults.
+ */
+export function validateServerSection(source: ConfigSource): ServerSection {
+  const w = new Walk(source);
+  const root = source.doc.contents;
+  const pair = isMap(root)
+    ? root.items.find((p) => isScalar(p.key) && p.key.value === 'server')
+    : undefined;
+  const keyOffset = pair?.key?.range[0] ?? 0;
+  const absent: Field = { path: 'server', node: null, offset: keyOffset, keyOffset };
+  const field = pair === undefined ? absent : (w.field(pair.value, 'server', keyOffset) ?? absent);
+  const section = server(w, new Section(w, field, SERVER_KEYS));
+  if (w.problems.length > 0) throw new ConfigError(w.problems.sort(byPlace));
+  return section;
+}
+
 /** Problems are found section by section; they are read best in the order of the file. */
 function byPlace(a: ConfigProblem, b: ConfigProblem): number {
   return a.line - b.line || a.col - b.col;

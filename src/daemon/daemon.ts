@@ -303,9 +303,10 @@ export class Daemon {
       const closing = this.server?.stopListening();
       this.supervisor.send({ type: 'shutdown' });
       await waitFor(this.supervisor, (s) => s.status === 'done', { timeout: Infinity });
-      await closing;
-      // clients waiting on `tm shutdown` learn it is done when their connection closes
+      // clients waiting on `tm shutdown` learn it is done when their connection closes; the
+      // listener only finishes closing once they have, so they go first
       this.server?.closeAll();
+      await closing;
       this.log.info('shutdown complete');
       releasePidfile(this.config.daemon.pidfile);
       this.db.close();

@@ -90,7 +90,16 @@ export class RpcConnection {
     });
     socket.setNoDelay(true);
     const connection = new RpcConnection(socket, endpoint, token);
-    await connection.hello;
+    // something that accepts the connection but never answers is not a daemon to wait for
+    const timer = setTimeout(() => {
+      connection.closedWith = unreachable(endpoint, `no hello reply within ${timeoutMs} ms`);
+      socket.destroy();
+    }, timeoutMs);
+    try {
+      await connection.hello;
+    } finally {
+      clearTimeout(timer);
+    }
     return connection;
   }
 

@@ -92,8 +92,12 @@ export class RpcServer {
     });
   }
 
+  /** Ends every connection; one whose peer does not close its side within a second is cut. */
   closeAll(): void {
-    for (const socket of this.sockets) socket.end();
+    for (const socket of this.sockets) {
+      socket.end();
+      setTimeout(() => socket.destroy(), 1000).unref();
+    }
   }
 
   private accept(socket: Socket): void {

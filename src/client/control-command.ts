@@ -1,0 +1,39 @@
+import { EXIT } from './exit-codes.js';
+import { jsonText, lines, type Command } from './command.js';
+import { actionLines } from './render.js';
+
+/** start, stop and restart: the same shape, one daemon method each. */
+export function controlCommand(
+  action: 'start' | 'stop' | 'restart',
+  summary: string,
+  details: readonly string[],
+): Command {
+  return {
+    name: action,
+    synopsis: `${action} [--no-wait] NAME…`,
+    summary,
+    details: [
+      ...details,
+      '',
+      'One line an instance: `web:0: started`, or `web:1: ERROR …` with the reason; the exit',
+      'status is 1 when any of them failed. --json prints the results as an array of',
+      '{name, ok, message, code}.',
+    ],
+    options: [
+      {
+        long: '--no-wait',
+        help: 'return once the daemon has the order, without waiting for the outcome',
+      },
+    ],
+    arity: { min: 1, max: null },
+    run: async (session, { args, options }) => {
+      const connection = await session.connect();
+      const results = await connection.call(action, {
+        names: [...args],
+        wait: !options.has('no-wait'),
+      });
+      session.io.stdout(session.json ? jsonText(results) : lines(actionLines(results)));
+      return results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
+    },
+  };
+}
