@@ -1,7 +1,8 @@
 import { TaskmasterError } from '../domain/errors.js';
 import { readToken } from '../rpc/auth.js';
 import { RpcConnection } from '../rpc/connection.js';
-import { parseArgv, type GlobalOptions } from './argv.js';
+import { parseArgv, type GlobalOptions, type Invocation } from './argv.js';
+import { runShell } from './shell.js';
 import { lines, type Command, type Io, type Session } from './command.js';
 import { findDaemon } from './daemon-address.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
@@ -15,6 +16,7 @@ import { signal } from './commands/signal.js';
 import { start } from './commands/start.js';
 import { status } from './commands/status.js';
 import { stop } from './commands/stop.js';
+import { tail } from './commands/tail.js';
 import { UsageError } from './usage-error.js';
 
 /** Every command, in the order `tm help` lists them. */
@@ -26,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   signal,
   pid,
   log,
+  tail,
   reload,
   shutdown,
   helpCommand(() => COMMANDS),
@@ -58,39 +61,68 @@ export async function runClient(
 ): Promise<number> {
   let connection: RpcConnection | null = null;
   try {
-    const inv = parseArgv(
-      argv,
-      (name) => COMMANDS.find((c) => c.name === name)?.options ?? null,
-      COMMANDS.map((c) => c.name),
-    );
-    if (inv.global.version) {
-      io.stdout(`tm ${version}\n`);
-      return EXIT.ok;
+    const inv = parse(argv);
+    if (inv.command === null && !inv.global.version && !inv.global.help) {
+      // no command: the interactive shell (or, from a pipe, a script of commands)
+      return await runShell(inv.global, io, version, {
+        commands: COMMANDS,
+        parse,
+        execute,
+        connect,
+        report,
+      });
     }
-    const command = COMMANDS.find((c) => c.name === inv.command);
-    if (command === undefined) {
-      // no command: the interactive shell comes later (SPEC §6); the help for now
-      io.stdout(lines(generalHelp(COMMANDS)));
-      return EXIT.ok;
-    }
-    if (inv.global.help) {
-      io.stdout(lines(commandHelp(command)));
-      return EXIT.ok;
-    }
-    checkArity(command, inv.args);
-    const session: Session = {
+    return await execute(
+      inv,
       io,
-      json: inv.global.json,
-      color: io.isTTY && !inv.global.json && (io.env.NO_COLOR ?? '') === '',
-      connect: async () => (connection ??= await connect(inv.global, io.env)),
-    };
-    return await command.run(session, { args: inv.args, options: inv.options });
+      version,
+      async () => (connection ??= await connect(inv.global, io.env)),
+    );
   } catch (error) {
     return report(io, error);
   } finally {
     // set inside connect(), which TypeScript's narrowing does not see
     (connection as RpcConnection | null)?.close();
   }
+}
+
+/** A command line as words: the command, its options and arguments, and the global options. */
+export function parse(argv: readonly string[]): Invocation {
+  return parseArgv(
+    argv,
+    (name) => COMMANDS.find((c) => c.name === name)?.options ?? null,
+    COMMANDS.map((c) => c.name),
+  );
+}
+
+/** Runs one parsed command on a connection `connect` provides; throws what it cannot do. */
+export async function execute(
+  inv: Invocation,
+  io: Io,
+  version: string,
+  connectTo: () => Promise<RpcConnection>,
+): Promise<number> {
+  if (inv.global.version) {
+    io.stdout(`tm ${version}\n`);
+    return EXIT.ok;
+  }
+  const command = COMMANDS.find((c) => c.name === inv.command);
+  if (command === undefined) {
+    io.stdout(lines(generalHelp(COMMANDS)));
+    return EXIT.ok;
+  }
+  if (inv.global.help) {
+    io.stdout(lines(commandHelp(command)));
+    return EXIT.ok;
+  }
+  checkArity(command, inv.args);
+  const session: Session = {
+    io,
+    json: inv.global.json,
+    color: io.isTTY && !inv.global.json && (io.env.NO_COLOR ?? '') === '',
+    connect: connectTo,
+  };
+  return await command.run(session, { args: inv.args, options: inv.options });
 }
 
 function checkArity(c: Command, args: readonly string[]): void {
@@ -107,7 +139,7 @@ function checkArity(c: Command, args: readonly string[]): void {
   }
 }
 
-async function connect(
+export async function connect(
   global: GlobalOptions,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<RpcConnection> {
@@ -138,7 +170,7 @@ async function connect(
 }
 
 /** `tm: message` and `hint: …` on stderr; the exit status for the error. */
-function report(io: Io, error: unknown): number {
+export function report(io: Io, error: unknown): number {
   if (error instanceof UsageError || error instanceof TaskmasterError) {
     const hint = error.hint === null ? '' : `hint: ${error.hint}\n`;
     io.stderr(`tm: ${error.message}\n${hint}`);

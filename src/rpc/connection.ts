@@ -38,7 +38,7 @@ export class RpcConnection {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private closedWith: TaskmasterError | null = null;
-  private isClosedByUs = false;
+  private closedByUs = false;
   readonly hello: Promise<HelloResult>;
   /** Resolves when the daemon closes the connection (after `shutdown`, say). */
   readonly closed: Promise<void>;
@@ -63,7 +63,7 @@ export class RpcConnection {
       for (const p of this.pending.values()) {
         p.reject(error);
         // a stream tm itself closed has simply ended
-        p.onEnd?.(this.isClosedByUs ? null : error);
+        p.onEnd?.(this.closedByUs ? null : error);
       }
       this.pending.clear();
       markClosed();
@@ -146,8 +146,18 @@ export class RpcConnection {
     };
   }
 
+  /** Closed, by either side: a new connection is needed. */
+  get isClosed(): boolean {
+    return this.closedWith !== null || this.socket.destroyed;
+  }
+
+  /** Closed by `close()`, not by the daemon or the network. */
+  get isClosedByUs(): boolean {
+    return this.closedByUs;
+  }
+
   close(): void {
-    this.isClosedByUs = true;
+    this.closedByUs = true;
     this.closedWith ??= new TaskmasterError('UNREACHABLE', 'connection closed by tm');
     this.socket.end();
   }

@@ -496,11 +496,12 @@ describe('tm shutdown', () => {
 describe('tm help and tm --version', () => {
   it('need no daemon and no config', async () => {
     const sandbox = Sandbox.create(CONFIG);
-    const help = await runTm(sandbox, []);
+    // (no command at all starts the shell: test/e2e/shell.test.ts)
+    const help = await runTm(sandbox, ['help']);
     expect(help).toMatchObject({ code: 0, stderr: '' });
     expect(help.stdout).toMatch(/^usage: tm \[-c CONFIG\] /);
     expect(help.stdout).toContain('\nexit status:\n  0  ok\n');
-    expect(await runTm(sandbox, ['help'])).toEqual(help);
+    expect(await runTm(sandbox, ['-h'])).toEqual(help);
     const log = await runTm(sandbox, ['help', 'log']);
     expect(log).toMatchObject({ code: 0, stderr: '' });
     expect(log.stdout).toMatch(/^usage: tm log \[NAME…\] \[--limit N\] \[--since TIME\] \[-f\]\n/);

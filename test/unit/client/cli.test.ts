@@ -35,8 +35,8 @@ afterEach(() => {
 });
 
 describe('tm without a daemon', () => {
-  it('prints the help for no command, help and -h, with the exit status table', async () => {
-    const help = await tm([]);
+  it('prints the help for help and -h, with the exit status table', async () => {
+    const help = await tm(['help']);
     expect(help.code).toBe(EXIT.ok);
     expect(help.out).toMatch(/^usage: tm \[-c CONFIG\]/);
     expect(help.out).toContain(
@@ -51,9 +51,8 @@ describe('tm without a daemon', () => {
     for (const c of ['status', 'start', 'stop', 'restart', 'signal', 'pid', 'log', 'reload']) {
       expect(help.out).toMatch(new RegExp(`^  ${c} `, 'm'));
     }
-    expect((await tm(['help'])).out).toBe(help.out);
     expect((await tm(['-h'])).out).toBe(help.out);
-    expect((await tm(['--json'])).out).toBe(help.out);
+    expect((await tm(['--json', 'help'])).out).toBe(help.out);
   });
 
   it("prints a command's usage for help COMMAND and COMMAND --help", async () => {

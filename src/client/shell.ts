@@ -1,0 +1,216 @@
+import { constants } from 'node:os';
+import { createInterface, type Interface } from 'node:readline';
+import { splitCommand } from '../config/split-command.js';
+import type { RpcConnection } from '../rpc/connection.js';
+import type { GlobalOptions, Invocation } from './argv.js';
+import type { Command, Io } from './command.js';
+import { findDaemon } from './daemon-address.js';
+import { EXIT } from './exit-codes.js';
+import { historyFile, loadHistory, saveHistory } from './history.js';
+
+/** What the shell borrows from the one-shot client (injected: cli.ts starts the shell). */
+export type ShellDeps = {
+  commands: readonly Command[];
+  parse: (argv: readonly string[]) => Invocation;
+  execute: (
+    inv: Invocation,
+    io: Io,
+    version: string,
+    connect: () => Promise<RpcConnection>,
+  ) => Promise<number>;
+  connect: (global: GlobalOptions, env: Io['env']) => Promise<RpcConnection>;
+  report: (io: Io, error: unknown) => number;
+};
+
+export type ShellStreams = {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+  /** A person at a terminal: prompt, line editing, history, completion. Else a script. */
+  isTerminal: boolean;
+};
+
+const LEAVE = new Set(['exit', 'quit']);
+/** Commands whose arguments are instance names (completed from the daemon). */
+const TAKES_NAMES = new Set(['status', 'start', 'stop', 'restart', 'signal', 'pid', 'log', 'tail']);
+const SIGNALS = Object.keys(constants.signals).map((s) => s.replace(/^SIG/, ''));
+
+/**
+ * `tm` without a command: a control shell, every one-shot command at a prompt, with readline's
+ * line editing, a history kept across sessions, and completion of commands, flags, signals and
+ * the names the daemon has. From a pipe it runs the lines as a script, without prompts.
+ */
+export async function runShell(
+  global: GlobalOptions,
+  io: Io,
+  version: string,
+  deps: ShellDeps,
+  streams: ShellStreams = {
+    input: process.stdin,
+    output: process.stdout,
+    isTerminal: process.stdin.isTTY === true && process.stdout.isTTY === true,
+  },
+): Promise<number> {
+  // the address is known before anything is asked: a config tm cannot use is a usage error
+  const { endpoint } = findDaemon(global, io.env);
+  const shell = new Shell(global, io, version, deps, streams);
+  const where = `${endpoint.host}:${endpoint.port}`;
+  return shell.run(`tm ${where}> `, where);
+}
+
+class Shell {
+  private connection: RpcConnection | null = null;
+  private names: string[] | null = null;
+  /** Ctrl-C handlers of the command running (a -f), innermost last. */
+  private readonly interrupts: (() => void)[] = [];
+  private rl!: Interface;
+  private status: number = EXIT.ok;
+
+  constructor(
+    private readonly global: GlobalOptions,
+    private readonly io: Io,
+    private readonly version: string,
+    private readonly deps: ShellDeps,
+    private readonly streams: ShellStreams,
+  ) {}
+
+  async run(prompt: string, where: string): Promise<number> {
+    const { isTerminal } = this.streams;
+    const file = historyFile(this.io.env);
+    this.rl = createInterface({
+      input: this.streams.input,
+      output: this.streams.output,
+      terminal: isTerminal,
+      prompt,
+      ...(isTerminal
+        ? {
+            history: loadHistory(file),
+            historySize: 1000,
+            completer: (line: string, done: (e: null, r: [string[], string]) => void) =>
+              void this.complete(line).then((r) => done(null, r)),
+          }
+        : {}),
+    });
+    if (isTerminal) {
+      this.rl.on('history', (history: string[]) => saveHistory(file, history));
+      this.rl.on('SIGINT', () => this.interrupt());
+      this.io.stdout(
+        `taskmaster control shell for taskmasterd at ${where}: help lists the commands; exit, quit or Ctrl-D leave\n`,
+      );
+      this.rl.prompt();
+    }
+    for await (const line of this.rl) {
+      const words = this.words(line);
+      if (words !== null && words.length > 0) {
+        if (LEAVE.has(words[0]!)) break;
+        await this.runLine(words);
+      }
+      if (isTerminal) this.rl.prompt();
+    }
+    if (isTerminal) this.io.stdout('\n');
+    this.rl.close();
+    this.connection?.close();
+    return this.status;
+  }
+
+  private words(line: string): string[] | null {
+    try {
+      return splitCommand(line.trim() === '' ? '' : line);
+    } catch (error) {
+      if (line.trim() === '') return [];
+      this.io.stderr(`tm: ${(error as Error).message}\n`);
+      this.status = EXIT.usage;
+      return null;
+    }
+  }
+
+  private async runLine(words: string[]): Promise<void> {
+    const io: Io = { ...this.io, onInterrupt: (handler) => this.onInterrupt(handler) };
+    let status: number;
+    try {
+      const inv = this.deps.parse(words);
+      status = await this.deps.execute(inv, io, this.version, () => this.connect());
+      // names may have changed: fetched again at the next completion
+      if (inv.command === 'reload') this.names = null;
+    } catch (error) {
+      status = this.deps.report(io, error);
+    }
+    if (status !== EXIT.ok) this.status = status;
+  }
+
+  /** The open connection, or a new one: a daemon that went away is reached again here. */
+  private async connect(): Promise<RpcConnection> {
+    if (this.connection !== null && !this.connection.isClosed) return this.connection;
+    const connection = await this.deps.connect(this.global, this.io.env);
+    this.connection = connection;
+    this.names = null;
+    void connection.closed.then(() => {
+      if (this.connection !== connection || connection.isClosedByUs) return;
+      this.io.stderr('\ntm: lost the connection to taskmasterd; the next command reconnects\n');
+      if (this.streams.isTerminal && this.interrupts.length === 0) this.rl.prompt(true);
+    });
+    return connection;
+  }
+
+  private onInterrupt(handler: () => void): () => void {
+    this.interrupts.push(handler);
+    return () => {
+      const i = this.interrupts.lastIndexOf(handler);
+      if (i !== -1) this.interrupts.splice(i, 1);
+    };
+  }
+
+  /** Ctrl-C: ends what runs (a -f), else clears the line being typed; never leaves the shell. */
+  private interrupt(): void {
+    const handler = this.interrupts.at(-1);
+    if (handler !== undefined) {
+      handler();
+      return;
+    }
+    this.rl.write(null, { ctrl: true, name: 'e' });
+    this.rl.write(null, { ctrl: true, name: 'u' });
+    this.io.stdout('^C\n');
+    this.rl.prompt();
+  }
+
+  private async complete(line: string): Promise<[string[], string]> {
+    const words = line.split(/\s+/);
+    const word = words.at(-1) ?? '';
+    const match = (candidates: Iterable<string>) => {
+      const hits = [...new Set(candidates)].filter((c) => c.startsWith(word)).sort();
+      return [hits.length === 1 ? [`${hits[0]} `] : hits, word] as [string[], string];
+    };
+    if (words.length <= 1) return match([...this.deps.commands.map((c) => c.name), ...LEAVE]);
+    const command = this.deps.commands.find((c) => c.name === words[0]);
+    if (command === undefined) return [[], word];
+    if (word.startsWith('-')) {
+      const flags = command.options.flatMap((o) =>
+        o.short === undefined ? [o.long] : [o.long, o.short],
+      );
+      return match([...flags, '--json', '--help']);
+    }
+    if (command.name === 'signal' && words.length === 2) return match(SIGNALS);
+    if (command.name === 'help') return match(this.deps.commands.map((c) => c.name));
+    if (!TAKES_NAMES.has(command.name)) return [[], word];
+    return match(await this.instanceNames());
+  }
+
+  /** Programs, `prog:*` and each `prog:N` the daemon has, and `all`; none if it is unreachable. */
+  private async instanceNames(): Promise<string[]> {
+    if (this.names !== null) return this.names;
+    try {
+      const { programs } = await (await this.connect()).call('names', {});
+      this.names = [
+        'all',
+        ...programs.flatMap((p) => [
+          p.name,
+          `${p.name}:*`,
+          ...Array.from({ length: p.numprocs }, (_, i) => `${p.name}:${i}`),
+        ]),
+      ];
+    } catch {
+      // completion is a convenience: a daemon out of reach completes no names, says nothing
+      return [];
+    }
+    return this.names;
+  }
+}
