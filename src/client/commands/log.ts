@@ -2,6 +2,7 @@ import type { StoredEvent } from '../../domain/types.js';
 import { EXIT } from '../exit-codes.js';
 import { jsonText, lines, type Command } from '../command.js';
 import { eventJson, eventLine } from '../render.js';
+import { follow } from '../follow.js';
 import { parseSince } from '../since.js';
 import { UsageError } from '../usage-error.js';
 
@@ -43,34 +44,13 @@ export const log: Command = {
     const print = (e: StoredEvent) => {
       session.io.stdout(session.json ? `${JSON.stringify(eventJson(e))}\n` : `${eventLine(e)}\n`);
     };
-    // events can come in the same read as the history, before its promise settles: held back
-    let early: StoredEvent[] | null = [];
-    const subscription = connection.subscribe('log', params, (e) => {
-      if (early === null) print(e as StoredEvent);
-      else early.push(e as StoredEvent);
-    });
-    let isInterrupted = false;
-    let isEnded = false;
-    const ended = subscription.done.finally(() => (isEnded = true));
-    // awaited below; when the first reply fails (an unknown name) that error is the one
-    // reported, and this same error must not count as unhandled meanwhile
-    ended.catch(() => {});
-    const stopOnInterrupt = session.io.onInterrupt(() => {
-      isInterrupted = true;
-      // a stream the daemon does not know yet (Ctrl-C before its first reply) cannot be
-      // cancelled: closing the connection ends it all the same
-      void cancel(subscription.cancel).then(() => isEnded || connection.close());
-    });
-    try {
-      for (const e of await subscription.result) print(e);
-      for (const e of early) print(e);
-      early = null;
-      await ended;
-    } catch (error) {
-      if (!isInterrupted) throw error;
-    } finally {
-      stopOnInterrupt();
-    }
+    await follow(
+      session,
+      connection,
+      (onEvent) => connection.subscribe('log', params, onEvent),
+      (history) => history.forEach(print),
+      (e) => print(e as StoredEvent),
+    );
     return EXIT.ok;
   },
 };
@@ -78,13 +58,4 @@ export const log: Command = {
 function parseLimit(text: string): number {
   if (/^\d+$/.test(text) && Number(text) >= 1) return Number(text);
   throw new UsageError(`--limit: expected a whole number of 1 or more, found "${text}"`);
-}
-
-/** Ctrl-C: ends the stream (then `done` settles). A lost connection settles it anyway. */
-async function cancel(doCancel: () => Promise<void>): Promise<void> {
-  try {
-    await doCancel();
-  } catch {
-    // the connection is gone: `done` has been rejected with why, and that is reported
-  }
 }

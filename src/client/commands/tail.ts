@@ -1,5 +1,6 @@
 import { EXIT } from '../exit-codes.js';
 import { type Command } from '../command.js';
+import { follow } from '../follow.js';
 import { UsageError } from '../usage-error.js';
 
 export const tail: Command = {
@@ -32,31 +33,13 @@ export const tail: Command = {
       session.io.stdout(text);
       return EXIT.ok;
     }
-    // appends can come in the same read as the first reply: held back until it is printed
-    let early: string[] | null = [];
-    const subscription = connection.subscribe('tail', params, (e) => {
-      const { text } = e as { text: string };
-      if (early === null) session.io.stdout(text);
-      else early.push(text);
-    });
-    let isInterrupted = false;
-    const ended = subscription.done;
-    // awaited below; a failing first reply is the error reported, not an unhandled one
-    ended.catch(() => {});
-    const stopOnInterrupt = session.io.onInterrupt(() => {
-      isInterrupted = true;
-      void subscription.cancel().catch(() => connection.close());
-    });
-    try {
-      session.io.stdout((await subscription.result).text);
-      for (const text of early) session.io.stdout(text);
-      early = null;
-      await ended;
-    } catch (error) {
-      if (!isInterrupted) throw error;
-    } finally {
-      stopOnInterrupt();
-    }
+    await follow(
+      session,
+      connection,
+      (onEvent) => connection.subscribe('tail', params, onEvent),
+      (first) => session.io.stdout(first.text),
+      (e) => session.io.stdout((e as { text: string }).text),
+    );
     return EXIT.ok;
   },
 };
