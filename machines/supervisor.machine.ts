@@ -168,7 +168,10 @@ export const supervisorMachine = setup({
           const state = instanceState(ref);
           // a live instance is restarted on the new command; a fatal one is tried again with it,
           // since fixing the config is the usual cure; stopped and exited ones stay at rest
-          if (!REST_STATES.includes(state)) {
+          const { pendingStart } = ref.getSnapshot().context;
+          // one stopping for a user's stop stays stopped: only what was to run again restarts
+          const isBeingStopped = state === 'stopping' && pendingStart === null;
+          if (!REST_STATES.includes(state) && !isBeingStopped) {
             enqueue.sendTo(ref, { type: 'restart', cause: event.cause });
           } else if (state === 'fatal' && change.spec.autostart) {
             toStart.push(name);

@@ -30,6 +30,8 @@ export type ShellStreams = {
 };
 
 const LEAVE = new Set(['exit', 'quit']);
+/** How long completion trusts the names it fetched (a double Tab asks once, not twice). */
+const NAMES_TTL_MS = 2000;
 /** Commands whose arguments are instance names (completed from the daemon). */
 const TAKES_NAMES = new Set(['status', 'start', 'stop', 'restart', 'signal', 'pid', 'log', 'tail']);
 const SIGNALS = Object.keys(constants.signals).map((s) => s.replace(/^SIG/, ''));
@@ -64,6 +66,9 @@ class Shell {
   private readonly interrupts: (() => void)[] = [];
   private rl!: Interface;
   private status: number = EXIT.ok;
+  private isRunning = false;
+  /** When the names were fetched: a reload elsewhere changes them, so they are kept briefly. */
+  private namesAtMs = 0;
 
   constructor(
     private readonly global: GlobalOptions,
@@ -126,6 +131,7 @@ class Shell {
   private async runLine(words: string[]): Promise<void> {
     const io: Io = { ...this.io, onInterrupt: (handler) => this.onInterrupt(handler) };
     let status: number;
+    this.isRunning = true;
     try {
       const inv = this.deps.parse(words);
       status = await this.deps.execute(inv, io, this.version, () => this.connect());
@@ -133,6 +139,8 @@ class Shell {
       if (inv.command === 'reload') this.names = null;
     } catch (error) {
       status = this.deps.report(io, error);
+    } finally {
+      this.isRunning = false;
     }
     if (status !== EXIT.ok) this.status = status;
   }
@@ -166,6 +174,9 @@ class Shell {
       handler();
       return;
     }
+    // a start/stop waiting for its outcome: its answer comes, then the prompt (a new prompt
+    // now would have the answer land in the middle of the next line)
+    if (this.isRunning) return;
     this.rl.write(null, { ctrl: true, name: 'e' });
     this.rl.write(null, { ctrl: true, name: 'u' });
     this.io.stdout('^C\n');
@@ -196,9 +207,10 @@ class Shell {
 
   /** Programs, `prog:*` and each `prog:N` the daemon has, and `all`; none if it is unreachable. */
   private async instanceNames(): Promise<string[]> {
-    if (this.names !== null) return this.names;
+    if (this.names !== null && this.io.now() - this.namesAtMs < NAMES_TTL_MS) return this.names;
     try {
       const { programs } = await (await this.connect()).call('names', {});
+      this.namesAtMs = this.io.now();
       this.names = [
         'all',
         ...programs.flatMap((p) => [

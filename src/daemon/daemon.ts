@@ -18,7 +18,7 @@ import { openEventDb, type EventDb } from '../eventlog/db.js';
 import { processRegister, type LiveProcess, type ProcessRegister } from '../eventlog/processes.js';
 import { queryEvents, type EventQuery } from '../eventlog/query.js';
 import { recover } from '../eventlog/replay.js';
-import { isSameProcess } from '../process/identify.js';
+import { bootId, isSameProcess } from '../process/identify.js';
 import { killGroup } from '../process/kill-group.js';
 import { watchProcess } from '../process/watch-process.js';
 import { bootDecision } from './boot.js';
@@ -55,6 +55,8 @@ export class Daemon {
   private readonly register: ProcessRegister;
   private readonly supervisor: Actor<typeof supervisorMachine>;
   private readonly lastEventAt = new Map<string, number>();
+  /** Processes of a previous run being stopped, by pid: how to kill each at once. */
+  private readonly strays = new Map<number, () => void>();
   private revision: number;
   private stopping: Promise<void> | null = null;
   private markStopped: () => void = () => {};
@@ -75,6 +77,11 @@ export class Daemon {
     this.log.info(
       `taskmasterd ${process.pid} starting with ${config.file} (revision ${this.revision})`,
     );
+    if (config.email !== null) {
+      this.log.warn('email: alerts are not built in this version; no mail will be sent');
+    }
+    // `since` of each instance continues from the event log across a restart of the daemon
+    for (const r of recover(this.db).values()) this.lastEventAt.set(r.name, r.atMs);
     const events = new Subject<StoredEvent>();
     this.events$ = events.asObservable();
     this.events$.subscribe((e) => {
@@ -115,8 +122,10 @@ export class Daemon {
       ),
     );
     const adopt = new Map<string, LiveProcess>();
+    const thisBoot = bootId();
     for (const p of this.register.unexited()) {
-      if (!isSameProcess(p.pid, p.procStart)) {
+      // from another boot (or one not recorded): whatever has that pid now is not ours
+      if (thisBoot === null || p.bootId !== thisBoot || !isSameProcess(p.pid, p.procStart)) {
         // it ended while no daemon was watching; its exit status is lost with its parent
         this.register.exited(p.pid, p.procStart);
       } else if (wanted.has(p.name) && !adopt.has(p.name)) {
@@ -164,13 +173,21 @@ export class Daemon {
     this.log.warn(
       `${p.name}: pid ${p.pid} from a previous run is not in the config any more, stopping it`,
     );
-    killGroup(p.pid, 'SIGTERM');
-    const kill = setTimeout(() => {
-      if (isSameProcess(p.pid, p.procStart)) killGroup(p.pid, 'SIGKILL');
-    }, STRAY_STOP_MS);
+    const signal = (sig: NodeJS.Signals) => {
+      try {
+        if (isSameProcess(p.pid, p.procStart)) killGroup(p.pid, sig);
+      } catch (error) {
+        this.log.error(`${p.name}: cannot send ${sig} to pid ${p.pid}: ${String(error)}`);
+      }
+    };
+    signal('SIGTERM');
+    const kill = setTimeout(() => signal('SIGKILL'), STRAY_STOP_MS);
+    // a shutdown before it is gone does not wait the 10 s: SIGKILL then
+    this.strays.set(p.pid, () => signal('SIGKILL'));
     watchProcess(p.pid, p.procStart, {
       exited: () => {
         clearTimeout(kill);
+        this.strays.delete(p.pid);
         this.register.exited(p.pid, p.procStart);
       },
       drainMs: () => 0,
@@ -280,6 +297,7 @@ export class Daemon {
       handlers: rpcHandlers(this),
       token: ensureToken(tokenfile),
       configFile: this.config.file,
+      logFile: this.config.daemon.logfile,
       log: this.log,
     });
     const address = await this.server.listen(host, port);
@@ -290,6 +308,11 @@ export class Daemon {
       );
     }
     return address;
+  }
+
+  /** Streams clients follow now (log -f, tail -f): 0 once they have all gone. */
+  get streamCount(): number {
+    return this.server?.streamCount ?? 0;
   }
 
   get isStopping(): boolean {
@@ -303,6 +326,10 @@ export class Daemon {
       const closing = this.server?.stopListening();
       this.supervisor.send({ type: 'shutdown' });
       await waitFor(this.supervisor, (s) => s.status === 'done', { timeout: Infinity });
+      for (const [pid, kill] of this.strays) {
+        this.log.warn(`pid ${pid} from a previous run still runs at shutdown: SIGKILL`);
+        kill();
+      }
       // clients waiting on `tm shutdown` learn it is done when their connection closes; the
       // listener only finishes closing once they have, so they go first
       this.server?.closeAll();

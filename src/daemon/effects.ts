@@ -2,7 +2,7 @@ import { instanceMachine } from '../../machines/instance.machine.js';
 import type { ExitInfo, StoredEvent, TransitionEvent } from '../domain/types.js';
 import type { Append } from '../eventlog/append.js';
 import type { ProcessRegister } from '../eventlog/processes.js';
-import { processStartTime } from '../process/identify.js';
+import { bootId, processStartTime } from '../process/identify.js';
 import { killGroup } from '../process/kill-group.js';
 import { isSpawnFailure, prepareSpawn } from '../process/prepare-spawn.js';
 import { spawnProcess } from '../process/spawn-process.js';
@@ -23,6 +23,7 @@ export type EffectDeps = {
  */
 export function instanceMachineWithEffects(deps: EffectDeps) {
   const { log, register } = deps;
+  const boot = bootId();
   /** A process's start time by pid, kept until it exits, to close its entry in the register. */
   const procStarts = new Map<number, number>();
 
@@ -74,7 +75,9 @@ export function instanceMachineWithEffects(deps: EffectDeps) {
               if (start !== null) {
                 procStarts.set(pid, start);
                 // on record before the machine hears of it: a daemon dying now can adopt it
-                tryRegister(() => register.spawned({ pid, procStart: start, name: context.name }));
+                tryRegister(() =>
+                  register.spawned({ pid, procStart: start, name: context.name, bootId: boot }),
+                );
               }
               self.send({ type: 'proc.spawned', pid });
             },

@@ -4,7 +4,7 @@ import type { CommandAction } from '../../machines/supervisor.machine.js';
 import { parseSignal } from '../config/signals.js';
 import { TaskmasterError } from '../domain/errors.js';
 import { LIVE_STATES, REST_STATES, type StoredEvent } from '../domain/types.js';
-import type { ActionResult, ReloadChanges } from '../rpc/protocol.js';
+import { LOG_DEFAULT_LIMIT, type ActionResult, type ReloadChanges } from '../rpc/protocol.js';
 import { stream, type Handlers } from '../rpc/server.js';
 import type { Daemon } from './daemon.js';
 
@@ -36,7 +36,7 @@ export function rpcHandlers(daemon: Daemon): Handlers {
       const selected = names.length === 0 ? undefined : new Set(daemon.resolve(names));
       const history = daemon.events({
         ...(selected === undefined ? {} : { names: [...selected] }),
-        ...(limit === null ? {} : { limit }),
+        limit: limit ?? LOG_DEFAULT_LIMIT,
         ...(sinceMs === null ? {} : { sinceMs }),
       });
       if (!follow) return history;

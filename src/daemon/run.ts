@@ -49,6 +49,44 @@ export async function runDaemon(argv: readonly string[], version: string): Promi
     process.send?.({ type: 'failed', message: e.message });
     return error instanceof TaskmasterError && error.code === 'CONFIG_INVALID' ? 2 : 1;
   }
+  // signals are taken from here on: one that came while the children are being started would
+  // otherwise kill the daemon and leave them behind
+  let isBooted = false;
+  let isStopAsked = false;
+  let exitCode = 0;
+  const stop = (signal: string) => {
+    if (!isBooted) {
+      isStopAsked = true;
+      return;
+    }
+    if (daemon.isStopping) {
+      daemon.log.info(`${signal} received, already shutting down`);
+      return;
+    }
+    daemon.log.info(`${signal} received`);
+    void daemon.shutdown();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => {
+    if (!isBooted) return;
+    try {
+      daemon.reload();
+    } catch (error) {
+      // already in the daemon log when it is a config error; anything else is said here
+      if (!(error instanceof TaskmasterError)) daemon.log.error(`reload failed: ${String(error)}`);
+    }
+  });
+  process.on('uncaughtException', (error) => {
+    // a bug: said in full, then every child is stopped so none is left unsupervised
+    try {
+      daemon.log.error(`internal error, shutting down: ${error.stack ?? String(error)}`);
+    } catch {
+      // the log itself failed: the shutdown matters more
+    }
+    exitCode = 70;
+    if (isBooted) void daemon.shutdown();
+  });
   // listen before anything starts: a daemon that cannot be controlled starts nothing
   try {
     await daemon.listen();
@@ -63,6 +101,8 @@ export async function runDaemon(argv: readonly string[], version: string): Promi
     return 1;
   }
   daemon.boot();
+  isBooted = true;
+  if (isStopAsked) stop('a signal during start');
   process.send?.({ type: 'ready', pid: process.pid });
   process.disconnect?.();
   if (args.daemonized) {
@@ -70,31 +110,6 @@ export async function runDaemon(argv: readonly string[], version: string): Promi
     process.stderr.on('error', () => {});
   }
 
-  process.on('SIGHUP', () => {
-    try {
-      daemon.reload();
-    } catch (error) {
-      // already in the daemon log when it is a config error; anything else is said here
-      if (!(error instanceof TaskmasterError)) daemon.log.error(`reload failed: ${String(error)}`);
-    }
-  });
-  let exitCode = 0;
-  const stop = (signal: string) => {
-    if (daemon.isStopping) {
-      daemon.log.info(`${signal} received, already shutting down`);
-      return;
-    }
-    daemon.log.info(`${signal} received`);
-    void daemon.shutdown();
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('uncaughtException', (error) => {
-    // a bug: said in full, then every child is stopped so none is left unsupervised
-    daemon.log.error(`internal error, shutting down: ${error.stack ?? String(error)}`);
-    exitCode = 70;
-    void daemon.shutdown();
-  });
   // a shutdown comes from a signal or from `tm shutdown`
   await daemon.stopped;
   return exitCode;

@@ -1,4 +1,5 @@
-import { closeSync, fstatSync, openSync, readSync, statSync, watch } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { Observable } from 'rxjs';
 
 export type TailChunk = { text: string; offset: number };
@@ -19,35 +20,54 @@ export function tailFile(file: string, bytes: number): TailChunk {
 }
 
 /**
- * What is appended to a file from `offset` on, as it is written (inotify through fs.watch; the
- * child writes the file itself, so the daemon reads it only while someone follows). A truncated
- * file is read again from its start.
+ * What is appended to a file from `offset` on, as it is written. The folder is watched (inotify
+ * through fs.watch), not the file: the file may not exist yet (an instance that never ran), or
+ * be rotated away and created again — a new file (another inode) or a truncated one is read from
+ * its start. The child writes the file itself: the daemon reads it only while someone follows.
  */
 export function followFile(file: string, offset: number): Observable<TailChunk> {
   return new Observable<TailChunk>((subscriber) => {
     let position = offset;
+    let inode: number | null = null;
     const readNew = () => {
-      let size: number;
+      let stat;
       try {
-        size = statSync(file).size;
+        stat = statSync(file);
       } catch {
-        // rotated away or deleted: wait for it to come back
+        // not there (yet, or any more): the next write brings it back
         return;
       }
-      if (size < position) position = 0;
-      if (size === position) return;
-      const fd = openSync(file, 'r');
+      if (inode !== null && stat.ino !== inode) position = 0;
+      inode = stat.ino;
+      if (stat.size < position) position = 0;
+      if (stat.size === position) return;
+      let fd: number;
       try {
-        const text = read(fd, position, size - position);
-        position = size;
+        fd = openSync(file, 'r');
+      } catch {
+        // removed between the stat and the open: as if not there
+        return;
+      }
+      try {
+        const text = read(fd, position, stat.size - position);
+        position = stat.size;
         subscriber.next({ text, offset: position });
       } finally {
         closeSync(fd);
       }
     };
-    const watcher = watch(file, { persistent: false }, readNew);
+    const name = basename(file);
+    let watcher: FSWatcher;
+    try {
+      watcher = watch(dirname(file), { persistent: false }, (_event, changed) => {
+        if (changed === null || changed === name) readNew();
+      });
+    } catch (error) {
+      subscriber.error(error);
+      return undefined;
+    }
     watcher.on('error', (error) => subscriber.error(error));
-    // what was written between the initial read and the watch
+    // what was written between the first read and the watch
     readNew();
     return () => watcher.close();
   });

@@ -14,9 +14,24 @@ export type TextLog = {
 export function openTextLog(file: string, echo: NodeJS.WritableStream | null): TextLog {
   const fd = openSync(file, 'a');
   let open = true;
+  let dropped = 0;
   const write = (level: string, line: string) => {
     const text = `${new Date().toISOString()} ${level} ${line}\n`;
-    if (open) writeSync(fd, text);
+    if (open) {
+      try {
+        if (dropped > 0) {
+          writeSync(
+            fd,
+            `${new Date().toISOString()} WARN ${dropped} log lines were lost (disk full?)\n`,
+          );
+          dropped = 0;
+        }
+        writeSync(fd, text);
+      } catch {
+        // a full disk must not stop supervision: the line is counted, and said once it can be
+        dropped++;
+      }
+    }
     echo?.write(text);
   };
   return {

@@ -36,6 +36,9 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (pid, proc_start)
    );
    CREATE INDEX processes_running ON processes (exited_ms) WHERE exited_ms IS NULL;`,
+  // a pid and its start time (ticks since boot) name one process only within one boot: after a
+  // reboot an unrelated process can have both, so the boot is part of the identity
+  `ALTER TABLE processes ADD COLUMN boot_id TEXT;`,
 ];
 
 /**

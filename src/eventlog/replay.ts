@@ -6,6 +6,8 @@ export type Recovered = {
   name: string;
   state: State;
   retries: number;
+  /** When the last transition happened (epoch ms). */
+  atMs: number;
   /** The last start or stop a user asked for, if any. */
   intent: 'start' | 'stop' | null;
 };
@@ -14,13 +16,14 @@ export type Recovered = {
 export function recover(db: EventDb): Map<string, Recovered> {
   const last = db
     .prepare(
-      `SELECT name, to_state, retries FROM events
+      `SELECT name, to_state, retries, at_ms FROM events
        WHERE seq IN (SELECT MAX(seq) FROM events GROUP BY name)`,
     )
     .all() as {
     name: string;
     to_state: State;
     retries: number;
+    at_ms: number;
   }[];
   const intents = db
     .prepare(
@@ -39,6 +42,7 @@ export function recover(db: EventDb): Map<string, Recovered> {
       name: r.name,
       state: r.to_state,
       retries: r.retries,
+      atMs: r.at_ms,
       intent: intentOf.get(r.name) ?? null,
     });
   }

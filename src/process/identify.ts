@@ -24,3 +24,13 @@ export function processStartTime(pid: number): number | null {
 export function isSameProcess(pid: number, startTime: number): boolean {
   return processStartTime(pid) === startTime;
 }
+
+/** This boot of the machine (a random id the kernel draws at boot), or null without /proc. */
+export function bootId(): string | null {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    // no /proc: processes from before a restart of the daemon cannot be told apart safely
+    return null;
+  }
+}

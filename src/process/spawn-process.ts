@@ -111,7 +111,11 @@ export function drainGroup(
   const check = () => {
     if (!groupAlive(pgid)) return done(true);
     if (Date.now() >= deadline) {
-      killGroup(pgid, 'SIGKILL');
+      try {
+        killGroup(pgid, 'SIGKILL');
+      } catch {
+        // EPERM: a leftover that changed its user; nothing more this daemon can do to it
+      }
       return done(true);
     }
     setTimeout(check, DRAIN_POLL_MS);

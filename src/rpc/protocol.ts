@@ -10,6 +10,9 @@ import type { State, StoredEvent } from '../domain/types.js';
 export const PROTOCOL_VERSION = 1;
 /** The largest frame body either side accepts; a longer length prefix closes the connection. */
 export const MAX_FRAME_BYTES = 1024 * 1024;
+/** Events one `log` reply carries when no limit is asked, and at most: it must fit a frame. */
+export const LOG_DEFAULT_LIMIT = 1000;
+export const LOG_MAX_LIMIT = 5000;
 
 export type InstanceStatus = {
   name: string;
@@ -63,6 +66,7 @@ export type Methods = {
   reload: { params: Record<string, never>; result: ReloadChanges };
   shutdown: { params: Record<string, never>; result: { pid: number } };
   log: {
+    /** `limit` null: LOG_DEFAULT_LIMIT. */
     params: { names: string[]; limit: number | null; sinceMs: number | null; follow: boolean };
     result: StoredEvent[];
   };
@@ -124,6 +128,14 @@ function bool(p: Obj, key: string, fallback: boolean, method: string): boolean {
 
 const none = () => ({}) as Record<string, never>;
 
+function limitOf(p: Obj): number {
+  const limit = optionalNumber(p, 'limit', 'log') ?? LOG_DEFAULT_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1 || limit > LOG_MAX_LIMIT) {
+    throw badParams(`log: params.limit must be a whole number from 1 to ${LOG_MAX_LIMIT}`);
+  }
+  return limit;
+}
+
 /** Per method: the params as the handler sees them, or BAD_PARAMS saying what is wrong. */
 export const PARAMS: { [M in Method]: (p: Obj) => ParamsOf<M> } = {
   hello: (p) => {
@@ -146,7 +158,7 @@ export const PARAMS: { [M in Method]: (p: Obj) => ParamsOf<M> } = {
   shutdown: none,
   log: (p) => ({
     names: names(p, 'log', false),
-    limit: optionalNumber(p, 'limit', 'log'),
+    limit: limitOf(p),
     sinceMs: optionalNumber(p, 'sinceMs', 'log'),
     follow: bool(p, 'follow', false, 'log'),
   }),

@@ -36,6 +36,8 @@ export type RpcServerOptions = {
   token: string;
   /** Told to every client in the hello reply: the config the daemon runs. */
   configFile: string;
+  /** Named in INTERNAL errors, where the details are. */
+  logFile: string;
   log: ServerLog;
   /** Seconds a new connection has to say hello with the right token. */
   helloTimeoutMs?: number;
@@ -61,7 +63,7 @@ function isStreamed<R>(x: R | Streamed<R>): x is Streamed<R> {
  */
 export class RpcServer {
   private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
+  private readonly connections = new Set<Connection>();
   private readonly options: Required<RpcServerOptions>;
 
   constructor(options: RpcServerOptions) {
@@ -92,23 +94,31 @@ export class RpcServer {
     });
   }
 
-  /** Ends every connection; one whose peer does not close its side within a second is cut. */
+  /**
+   * Ends every connection, each of its streams first with an end frame; one whose peer does not
+   * close its side within a second is cut.
+   */
   closeAll(): void {
-    for (const socket of this.sockets) {
-      socket.end();
-      setTimeout(() => socket.destroy(), 1000).unref();
-    }
+    for (const connection of this.connections) connection.close();
+  }
+
+  /** Streams being followed, over all connections (a client that left has none). */
+  get streamCount(): number {
+    let n = 0;
+    for (const connection of this.connections) n += connection.streamCount;
+    return n;
   }
 
   private accept(socket: Socket): void {
     const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-    if (this.sockets.size >= this.options.maxConnections) {
-      this.options.log.warn(`refused client ${peer}: ${this.sockets.size} connections already`);
+    if (this.connections.size >= this.options.maxConnections) {
+      this.options.log.warn(`refused client ${peer}: ${this.connections.size} connections already`);
       socket.destroy();
       return;
     }
-    this.sockets.add(socket);
-    new Connection(socket, peer, this.options).start(() => this.sockets.delete(socket));
+    const connection = new Connection(socket, peer, this.options);
+    this.connections.add(connection);
+    connection.start(() => this.connections.delete(connection));
   }
 }
 
@@ -123,6 +133,20 @@ class Connection {
     private readonly peer: string,
     private readonly options: Required<RpcServerOptions>,
   ) {}
+
+  get streamCount(): number {
+    return this.streams.size;
+  }
+
+  close(): void {
+    for (const [id, sub] of this.streams) {
+      sub.unsubscribe();
+      this.send({ id, end: true });
+    }
+    this.streams.clear();
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+  }
 
   start(onClose: () => void): void {
     const { socket } = this;
@@ -181,6 +205,11 @@ class Connection {
       if (!this.isAuthenticated && request.method !== 'hello') {
         this.refuse('did not say hello first');
         throw new TaskmasterError('UNAUTHORIZED', 'say hello with the token first');
+      }
+      if (this.streams.has(request.id)) {
+        throw new TaskmasterError('BAD_FRAME', `request id ${request.id} is in use by a stream`, {
+          hint: 'give each request of a connection its own id',
+        });
       }
       const result = await this.dispatch(request.method, request.params);
       if (isStreamed(result)) {
@@ -262,7 +291,20 @@ class Connection {
       socket.destroy();
       return;
     }
-    socket.write(encodeFrame(frame));
+    let bytes = encodeFrame(frame);
+    if (bytes.length - 4 > MAX_FRAME_BYTES) {
+      // the peer would refuse it and lose the connection: it gets a typed error instead
+      const id = (frame as { id?: number | null }).id ?? null;
+      const error = new TaskmasterError(
+        'INTERNAL',
+        `reply of ${bytes.length - 4} bytes is over the frame limit`,
+        {
+          hint: 'ask for less (tm log --limit N, --since TIME)',
+        },
+      );
+      bytes = encodeFrame({ id, error: toWireError(error) });
+    }
+    socket.write(bytes);
   }
 
   private refuse(why: string): void {
@@ -272,7 +314,7 @@ class Connection {
   private internal(error: Error): TaskmasterError {
     this.options.log.error(`internal error serving ${this.peer}: ${error.stack ?? String(error)}`);
     return new TaskmasterError('INTERNAL', `internal error: ${error.message}`, {
-      hint: 'the daemon log has the details',
+      hint: `the daemon log (${this.options.logFile}) has the details`,
     });
   }
 }

@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../../domain/types.js';
+import { LOG_DEFAULT_LIMIT, LOG_MAX_LIMIT } from '../../rpc/protocol.js';
 import { EXIT } from '../exit-codes.js';
 import { jsonText, lines, type Command } from '../command.js';
 import { eventJson, eventLine } from '../render.js';
@@ -39,6 +40,11 @@ export const log: Command = {
       session.io.stdout(
         session.json ? jsonText(events.map(eventJson)) : lines(events.map(eventLine)),
       );
+      if (params.limit === null && events.length === LOG_DEFAULT_LIMIT) {
+        session.io.stderr(
+          `tm: the newest ${LOG_DEFAULT_LIMIT} events; --limit N (up to ${LOG_MAX_LIMIT}) or --since TIME for more\n`,
+        );
+      }
       return EXIT.ok;
     }
     const print = (e: StoredEvent) => {
@@ -56,6 +62,8 @@ export const log: Command = {
 };
 
 function parseLimit(text: string): number {
-  if (/^\d+$/.test(text) && Number(text) >= 1) return Number(text);
-  throw new UsageError(`--limit: expected a whole number of 1 or more, found "${text}"`);
+  if (/^\d+$/.test(text) && Number(text) >= 1 && Number(text) <= LOG_MAX_LIMIT) return Number(text);
+  throw new UsageError(
+    `--limit: expected a whole number from 1 to ${LOG_MAX_LIMIT}, found "${text}"`,
+  );
 }

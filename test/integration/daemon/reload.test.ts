@@ -164,6 +164,26 @@ describe('reload', () => {
     await td.waitState('web:0', 'running', mark);
   });
 
+  it("a restart-key change does not undo a user's stop still under way", async () => {
+    const slow = (extra: string) =>
+      `programs:\n  slow:\n    cmd: ${fixture('ignore-term.sh')}\n    starttime: 0.1\n    stoptime: 0.5\n${extra}`;
+    const td = TestDaemon.start(slow(''));
+    onTestFinished(() => td.stop());
+    await td.waitState('slow:0', 'running');
+    const mark = td.mark();
+    td.daemon.command('stop', ['slow:0']);
+    await td.waitState('slow:0', 'stopping', mark);
+    td.writeConfig(slow('    env: { NEW: 1 }\n'));
+    expect(td.daemon.reload().summary).toBe('restarted slow (env)');
+    await td.waitState('slow:0', 'stopped', mark);
+    // the status reply is ordered after any start the reload could have queued
+    expect(td.daemon.status()[0]!.state).toBe('stopped');
+    expect(td.history('slow:0').slice(2)).toEqual([
+      'running -> stopping (user)',
+      'stopping -> stopped (user)',
+    ]);
+  });
+
   it('an invalid config is refused whole: nothing changes, the error is logged', async () => {
     const td = await boot([program('web')]);
     const pid = pidOf(td, 'web:0');

@@ -68,12 +68,14 @@ describe('recover', () => {
       name: 'web:0',
       state: 'backoff',
       retries: 2,
+      atMs: 1005,
       intent: null,
     });
     expect(recovered.get('db:0')).toEqual({
       name: 'db:0',
       state: 'running',
       retries: 0,
+      atMs: 1003,
       intent: null,
     });
   });
@@ -164,6 +166,7 @@ describe('recover', () => {
       name: 'web:0',
       state: 'backoff',
       retries: 1,
+      atMs: 1001,
       intent: 'start',
     });
   });
@@ -173,13 +176,13 @@ describe('processRegister', () => {
   it('lists what was spawned and not seen to exit, newest first', () => {
     const { db } = tempDb();
     const register = processRegister(db);
-    register.spawned({ pid: 100, procStart: 5000, name: 'web:0' });
-    register.spawned({ pid: 101, procStart: 5001, name: 'web:1' });
-    register.spawned({ pid: 102, procStart: 5002, name: 'db:0' });
+    register.spawned({ pid: 100, procStart: 5000, name: 'web:0', bootId: 'b1' });
+    register.spawned({ pid: 101, procStart: 5001, name: 'web:1', bootId: 'b1' });
+    register.spawned({ pid: 102, procStart: 5002, name: 'db:0', bootId: 'b1' });
     register.exited(101, 5001);
     expect(register.unexited()).toEqual([
-      { pid: 102, procStart: 5002, name: 'db:0' },
-      { pid: 100, procStart: 5000, name: 'web:0' },
+      { pid: 102, procStart: 5002, name: 'db:0', bootId: 'b1' },
+      { pid: 100, procStart: 5000, name: 'web:0', bootId: 'b1' },
     ]);
   });
 
@@ -187,7 +190,7 @@ describe('processRegister', () => {
     const { db } = tempDb();
     const register = processRegister(db);
     expect(register.unexited()).toEqual([]);
-    register.spawned({ pid: 100, procStart: 5000, name: 'web:0' });
+    register.spawned({ pid: 100, procStart: 5000, name: 'web:0', bootId: 'b1' });
     register.exited(100, 5000);
     register.exited(100, 5000); // a second report changes nothing
     expect(register.unexited()).toEqual([]);
@@ -196,24 +199,26 @@ describe('processRegister', () => {
   it('tells a reused pid from the process that had it: the start time must match', () => {
     const { db } = tempDb();
     const register = processRegister(db);
-    register.spawned({ pid: 100, procStart: 5000, name: 'web:0' });
-    register.spawned({ pid: 100, procStart: 9000, name: 'web:1' });
+    register.spawned({ pid: 100, procStart: 5000, name: 'web:0', bootId: 'b1' });
+    register.spawned({ pid: 100, procStart: 9000, name: 'web:1', bootId: 'b1' });
     register.exited(100, 7777); // neither of them
     expect(register.unexited()).toHaveLength(2);
     register.exited(100, 5000);
-    expect(register.unexited()).toEqual([{ pid: 100, procStart: 9000, name: 'web:1' }]);
+    expect(register.unexited()).toEqual([
+      { pid: 100, procStart: 9000, name: 'web:1', bootId: 'b1' },
+    ]);
   });
 
   it('survives a reopen, as it must for a daemon that died', () => {
     const { db, file } = tempDb();
-    processRegister(db).spawned({ pid: 100, procStart: 5000, name: 'web:0' });
+    processRegister(db).spawned({ pid: 100, procStart: 5000, name: 'web:0', bootId: 'b1' });
     db.close();
     const again = openEventDb(file);
     onTestFinished(() => {
       again.close();
     });
     expect(processRegister(again).unexited()).toEqual([
-      { pid: 100, procStart: 5000, name: 'web:0' },
+      { pid: 100, procStart: 5000, name: 'web:0', bootId: 'b1' },
     ]);
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { RpcConnection } from '../../../src/rpc/connection.js';
@@ -17,6 +17,11 @@ async function setup() {
   quiet:
     cmd: ${fixture('echo-on-usr1.sh')}
     starttime: 0.1
+  later:
+    cmd: ${fixture('echo-on-usr1.sh')}
+    starttime: 0.1
+    autostart: false
+    stdout: later.out
 server:
   port: 0
 `);
@@ -76,7 +81,7 @@ describe('tail', () => {
   });
 
   it('follows what is appended until cancelled', async () => {
-    const { client, pid } = await setup();
+    const { td, client, pid } = await setup();
     const seen: string[] = [];
     const texts = new Subject<string>();
     const sub = client.subscribe(
@@ -91,6 +96,53 @@ describe('tail', () => {
     const got = waitFor(texts, (t) => t.includes('err 1\n'), 'err 1 to be followed');
     process.kill(pid, 'SIGUSR1');
     await got;
+    await sub.cancel();
+    await sub.done;
+    // the cancel's reply comes after the daemon has let go of the file
+    expect(td.daemon.streamCount).toBe(0);
+  });
+
+  it('follows a file that does not exist yet, and one rotated away and created again', async () => {
+    const { td, client, pid } = await setup();
+    const texts = new Subject<string>();
+    let seen = '';
+    const sub = client.subscribe(
+      'tail',
+      { name: 'talk:0', stderr: false, bytes: 1600, follow: true },
+      (e) => {
+        seen += (e as { text: string }).text;
+        texts.next(seen);
+      },
+    );
+    await sub.result;
+    const followed = waitFor(texts, (t) => t.endsWith('ready\n'), 'the new file to be followed');
+    // rotated: the next write goes to a new file, read from its start
+    renameSync(join(td.dir, 'talk.out'), join(td.dir, 'talk.out.1'));
+    const mark = td.mark();
+    td.daemon.command('restart', ['talk:0']);
+    const again = await td.waitState('talk:0', 'running', mark);
+    expect(again.pid).not.toBe(pid);
+    await followed;
+    await sub.cancel();
+    await sub.done;
+  });
+
+  it('follows a file that does not exist yet, from its first line', async () => {
+    const { td, client } = await setup();
+    const texts = new Subject<string>();
+    let seen = '';
+    const sub = client.subscribe(
+      'tail',
+      { name: 'later:0', stderr: false, bytes: 1600, follow: true },
+      (e) => {
+        seen += (e as { text: string }).text;
+        texts.next(seen);
+      },
+    );
+    expect((await sub.result).text).toBe('');
+    const followed = waitFor(texts, (t) => t === 'ready\n', 'the new file to be followed');
+    td.daemon.command('start', ['later:0']);
+    await followed;
     await sub.cancel();
     await sub.done;
   });

@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { Packr } from 'msgpackr';
-import { fromEvent, map, mergeMap, takeUntil, type Observable } from 'rxjs';
+import { fromEvent, interval, map, mergeMap, takeUntil, type Observable } from 'rxjs';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { encodeFrame, FrameDecoder } from '../../../src/rpc/frame.js';
 import { RpcConnection } from '../../../src/rpc/connection.js';
@@ -201,11 +201,45 @@ describe('the wire', () => {
       (e) => seen.push(e),
     );
     await sub.result;
+    expect(td.daemon.streamCount).toBe(1);
     client.close();
     await client.closed;
+    // the daemon hears the close in its own time: its stream count says when
+    await waitFor(
+      interval(20).pipe(map(() => td.daemon.streamCount)),
+      (n) => n === 0,
+      'the daemon to drop the stream',
+    );
     const mark = td.mark();
     td.daemon.command('restart', ['web:0']);
     await td.waitState('web:0', 'running', mark);
     await stillServes(port, token);
+  });
+
+  it('refuses a second stream on an id still in use', async () => {
+    const { td, port, token } = await daemonOnPort();
+    const c = await hello(port, token);
+    const first = waitFor(c.frames$, (f) => f.id === 5 && 'result' in f, 'the first stream');
+    const follow = { id: 5, method: 'log', params: { names: ['web'], follow: true } };
+    c.socket.write(encodeFrame(follow));
+    await first;
+    const refused = waitFor(c.frames$, (f) => f.id === 5 && 'error' in f, 'the refusal');
+    c.socket.write(encodeFrame(follow));
+    expect(await refused).toMatchObject({
+      error: { code: 'BAD_FRAME', message: 'request id 5 is in use by a stream' },
+    });
+    expect(td.daemon.streamCount).toBe(1);
+  });
+
+  it('ends every stream with an end frame when the daemon shuts down', async () => {
+    const { td, port, token } = await daemonOnPort();
+    const c = await hello(port, token);
+    const first = waitFor(c.frames$, (f) => f.id === 5 && 'result' in f, 'the stream');
+    c.socket.write(encodeFrame({ id: 5, method: 'log', params: { follow: true } }));
+    await first;
+    const end = waitFor(c.frames$, (f) => f.id === 5 && f.end === true, 'the end frame');
+    void td.daemon.shutdown();
+    await end;
+    await closed(c.socket);
   });
 });

@@ -108,7 +108,7 @@ describe('tm without a daemon', () => {
     expect(await tm(['-c', config, 'log', '--limit', 'ten'])).toEqual({
       code: EXIT.usage,
       out: '',
-      err: 'tm: --limit: expected a whole number of 1 or more, found "ten"\n',
+      err: 'tm: --limit: expected a whole number from 1 to 5000, found "ten"\n',
     });
     expect((await tm(['-c', config, 'log', '--limit', '0'])).code).toBe(EXIT.usage);
     expect((await tm(['-c', config, 'log', '--since', 'soon'])).err).toMatch(

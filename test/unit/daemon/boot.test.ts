@@ -10,7 +10,7 @@ const AUTO = makeSpec({ autostart: true });
 const MANUAL = makeSpec({ autostart: false });
 
 function recovered(state: State, intent: Recovered['intent'], retries = 2): Recovered {
-  return { name: 'web:0', state, retries, intent };
+  return { name: 'web:0', state, retries, atMs: 0, intent };
 }
 
 const LIVE: State[] = ['starting', 'running', 'backoff'];
