@@ -6,6 +6,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { createAppend } from '../../../src/eventlog/append.js';
 import { openEventDb, type EventDb } from '../../../src/eventlog/db.js';
 import { queryEvents } from '../../../src/eventlog/query.js';
+import { makeEvent, makeStoredEvent } from '../../helpers/events.js';
 
 /** The event log's file: WAL, schema migrations by `user_version`, rows that outlive the daemon. */
 
@@ -61,41 +62,13 @@ describe('openEventDb', () => {
     const file = tempFile();
     const first = openEventDb(file);
     const version = userVersion(first);
-    createAppend(
-      first,
-      () => 1,
-    )({
-      atMs: 1000,
-      name: 'web:0',
-      from: 'stopped',
-      to: 'starting',
-      cause: 'autostart',
-      pid: null,
-      exitCode: null,
-      signal: null,
-      retries: 0,
-      message: null,
-    });
+    createAppend(first, () => 1)(makeEvent());
     first.close();
 
     const second = open(file);
     expect(userVersion(second)).toBe(version);
-    expect(queryEvents(second)).toEqual([
-      {
-        seq: 1,
-        atMs: 1000,
-        name: 'web:0',
-        from: 'stopped',
-        to: 'starting',
-        cause: 'autostart',
-        pid: null,
-        exitCode: null,
-        signal: null,
-        retries: 0,
-        message: null,
-        revision: 1,
-      },
-    ]);
+    // the row read back is the one written, with its seq and revision
+    expect(queryEvents(second)).toEqual([makeStoredEvent()]);
   });
 
   it('refuses a file whose schema is newer than this taskmaster knows, saying what to do', () => {

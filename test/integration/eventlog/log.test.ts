@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import type { TransitionEvent } from '../../../src/domain/types.js';
 import { appendRevision, createAppend } from '../../../src/eventlog/append.js';
 import { openEventDb, type EventDb } from '../../../src/eventlog/db.js';
 import { queryEvents } from '../../../src/eventlog/query.js';
+import { makeEvent } from '../../helpers/events.js';
 
 /** Appending transitions and config revisions, and reading them back as `tm log` does. */
 
@@ -21,21 +21,7 @@ function tempDb(): { db: EventDb; file: string } {
   return { db, file };
 }
 
-function event(overrides: Partial<TransitionEvent> = {}): TransitionEvent {
-  return {
-    atMs: 1000,
-    name: 'web:0',
-    from: 'stopped',
-    to: 'starting',
-    cause: 'autostart',
-    pid: null,
-    exitCode: null,
-    signal: null,
-    retries: 0,
-    message: null,
-    ...overrides,
-  };
-}
+const event = makeEvent;
 
 describe('createAppend', () => {
   it('returns the event as stored, with its seq and the current revision', () => {

@@ -10,6 +10,7 @@ import {
 } from '../../../src/client/render.js';
 import type { StoredEvent } from '../../../src/domain/types.js';
 import type { InstanceStatus } from '../../../src/rpc/protocol.js';
+import { makeStoredEvent } from '../../helpers/events.js';
 
 const zone = process.env.TZ;
 beforeAll(() => {
@@ -39,23 +40,7 @@ function row(
   };
 }
 
-function event(over: Partial<StoredEvent>): StoredEvent {
-  return {
-    seq: 1,
-    revision: 1,
-    atMs: NOW,
-    name: 'web:0',
-    from: 'stopped',
-    to: 'starting',
-    cause: 'autostart',
-    pid: null,
-    exitCode: null,
-    signal: null,
-    retries: 0,
-    message: null,
-    ...over,
-  };
-}
+const event = (over: Partial<StoredEvent>) => makeStoredEvent({ atMs: NOW, ...over });
 
 describe('statusLines', () => {
   it('prints one supervisorctl-like line per instance', () => {

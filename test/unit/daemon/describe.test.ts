@@ -2,26 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { describeEvent, describePlan } from '../../../src/daemon/describe.js';
 import type { StoredEvent } from '../../../src/domain/types.js';
 import { makeSpec } from '../../helpers/spec.js';
+import { makeStoredEvent } from '../../helpers/events.js';
 
 /** The daemon log's words for transitions and reloads (SPEC §5), verbatim. */
 
-function ev(overrides: Partial<StoredEvent>): StoredEvent {
-  return {
-    seq: 1,
-    revision: 1,
-    atMs: 0,
-    name: 'web:0',
-    from: 'stopped',
-    to: 'starting',
-    cause: 'autostart',
-    pid: null,
-    exitCode: null,
-    signal: null,
-    retries: 0,
-    message: null,
-    ...overrides,
-  };
-}
+const ev = (overrides: Partial<StoredEvent>) => makeStoredEvent({ atMs: 0, ...overrides });
 
 describe('describeEvent', () => {
   it('starting names the cause', () => {
