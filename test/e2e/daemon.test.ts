@@ -7,6 +7,7 @@ import {
   programs,
   Sandbox,
   SERVER_SECTION,
+  waitUntil,
   withDeadline,
   type DaemonProcess,
 } from '../helpers/daemon-process.js';
@@ -108,6 +109,19 @@ describe('taskmasterd in the foreground', () => {
     expect(earlyStopping.seq).toBeGreaterThan(lateStopped.seq);
     expect(lateStopped.signal).toBe('SIGKILL');
     expect(earlyStopping.atMs - lateStopping.atMs).toBeGreaterThanOrEqual(290);
+  });
+});
+
+describe('a signal while the daemon is starting', () => {
+  it('SIGTERM as soon as it listens: it exits 0 and leaves no child behind', async () => {
+    // many instances: the signal arrives while they are being spawned, or just after
+    const sb = Sandbox.create(programs(program('many', 'numprocs: 100')));
+    const d = sb.spawn();
+    await d.waitLine(/ INFO listening on /);
+    d.signal('SIGTERM');
+    expect(await d.waitExit(30_000)).toEqual({ code: 0, signal: null });
+    // every process started from this sandbox but the daemon itself is gone
+    await waitUntil(() => sb.processes().length === 0, 'every child to be gone');
   });
 });
 

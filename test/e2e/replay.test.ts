@@ -122,6 +122,26 @@ describe('a daemon started after one was killed', () => {
     expect(sb.registeredProcesses().filter((p) => p.exitedMs === null)).toEqual([]);
   });
 
+  it('kills at shutdown a stray that ignores SIGTERM, rather than leave it behind', async () => {
+    const stubborn = program('stubborn', `cmd: ${fixture('ignore-term.sh')}`);
+    const sb = Sandbox.create(programs(program('keep'), stubborn));
+    const first = await sb.start();
+    const stray = await first.waitRunning('stubborn:0');
+    await crash(first);
+    sb.writeConfig(programs(program('keep')));
+    const second = await sb.start();
+    await second.waitLine(/ WARN stubborn:0: pid \d+ from a previous run is not in the config/);
+    // SIGTERM to the daemon long before the stray's 10 s are up
+    const stopped = await sb.stop(second);
+    expect(stopped).toEqual(CLEAN_STOP);
+    expect(second.lines).toContainEqual(
+      expect.stringMatching(
+        ` WARN pid ${stray} from a previous run still runs at shutdown: SIGKILL$`,
+      ),
+    );
+    await sb.waitGone(stray);
+  });
+
   /** A reload's restart of `web` is under way (stopping, SIGTERM ignored) when the daemon dies. */
   async function crashWhileRestarting(): Promise<{ sb: Sandbox; old: number; mark: number }> {
     const stubborn = (...extra: string[]) =>
