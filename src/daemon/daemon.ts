@@ -11,13 +11,13 @@ import { diff, type ReloadPlan } from '../config/diff.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { ConfigError, TaskmasterError } from '../domain/errors.js';
-import { parseInstanceName, resolveTargets } from '../domain/names.js';
+import { instanceName, parseInstanceName, resolveTargets } from '../domain/names.js';
 import type { Cause, ProgramSpec, StoredEvent } from '../domain/types.js';
 import { appendRevision, createAppend } from '../eventlog/append.js';
 import { openEventDb, type EventDb } from '../eventlog/db.js';
 import { processRegister, type LiveProcess, type ProcessRegister } from '../eventlog/processes.js';
 import { queryEvents, type EventQuery } from '../eventlog/query.js';
-import { recover } from '../eventlog/replay.js';
+import { recover, type Recovered } from '../eventlog/replay.js';
 import { bootId, isSameProcess } from '../process/identify.js';
 import { killGroup } from '../process/kill-group.js';
 import { watchProcess } from '../process/watch-process.js';
@@ -55,6 +55,8 @@ export class Daemon {
   private readonly register: ProcessRegister;
   private readonly supervisor: Actor<typeof supervisorMachine>;
   private readonly lastEventAt = new Map<string, number>();
+  /** What the event log says of each instance at the end of the previous run (read once). */
+  private readonly recovered: ReadonlyMap<string, Recovered>;
   /** Processes of a previous run being stopped, by pid: how to kill each at once. */
   private readonly strays = new Map<number, () => void>();
   private revision: number;
@@ -80,8 +82,9 @@ export class Daemon {
     if (config.email !== null) {
       this.log.warn('email: alerts are not built in this version; no mail will be sent');
     }
+    this.recovered = recover(this.db);
     // `since` of each instance continues from the event log across a restart of the daemon
-    for (const r of recover(this.db).values()) this.lastEventAt.set(r.name, r.atMs);
+    for (const r of this.recovered.values()) this.lastEventAt.set(r.name, r.atMs);
     const events = new Subject<StoredEvent>();
     this.events$ = events.asObservable();
     this.events$.subscribe((e) => {
@@ -99,14 +102,7 @@ export class Daemon {
     this.supervisor = createActor(supervisorMachine.provide({ actors: { instance } }));
   }
 
-  /** Reads the config (a ConfigError is thrown as is), replays the event log, starts supervising. */
-  static start(options: DaemonOptions): Daemon {
-    const daemon = Daemon.open(options);
-    daemon.boot();
-    return daemon;
-  }
-
-  /** Reads the config and opens the logs, but starts nothing yet: subscribe, then `boot()`. */
+  /** Reads the config (a ConfigError is thrown as is) and opens the logs, but starts nothing yet: subscribe, then `boot()`. */
   static open(options: DaemonOptions): Daemon {
     const config = loadConfig(options.configFile);
     claimPidfile(config.daemon.pidfile);
@@ -115,10 +111,10 @@ export class Daemon {
 
   /** Adopts what a previous run left alive, then starts what the config and the log ask for. */
   boot(): void {
-    const recovered = recover(this.db);
+    const { recovered } = this;
     const wanted = new Set(
       this.config.programs.flatMap((p) =>
-        Array.from({ length: p.numprocs }, (_, i) => `${p.name}:${i}`),
+        Array.from({ length: p.numprocs }, (_, i) => instanceName(p.name, i)),
       ),
     );
     const adopt = new Map<string, LiveProcess>();
@@ -137,7 +133,7 @@ export class Daemon {
     const boot = new Map<string, BootDecision>();
     for (const spec of this.config.programs) {
       for (let i = 0; i < spec.numprocs; i++) {
-        const name = `${spec.name}:${i}`;
+        const name = instanceName(spec.name, i);
         const rec = recovered.get(name);
         boot.set(
           name,
@@ -192,10 +188,6 @@ export class Daemon {
       },
       drainMs: () => 0,
     });
-  }
-
-  get configFile(): string {
-    return this.config.file;
   }
 
   get currentConfig(): Config {

@@ -1,31 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { appendRevision, createAppend } from '../../../src/eventlog/append.js';
 import { openEventDb, type EventDb } from '../../../src/eventlog/db.js';
 import { queryEvents } from '../../../src/eventlog/query.js';
 import { makeEvent } from '../../helpers/events.js';
+import { tempDb } from '../../helpers/temp-db.js';
 
 /** Appending transitions and config revisions, and reading them back as `tm log` does. */
-
-function tempDb(): { db: EventDb; file: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'tm-log-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, 'events.db');
-  const db = openEventDb(file);
-  onTestFinished(() => {
-    db.close();
-  });
-  return { db, file };
-}
 
 const event = makeEvent;
 
 describe('createAppend', () => {
   it('returns the event as stored, with its seq and the current revision', () => {
-    const { db } = tempDb();
+    const { db } = tempDb('tm-log-');
     const append = createAppend(db, () => 7);
     const stored = append(event());
     expect(stored).toEqual({ ...event(), seq: 1, revision: 7 });
@@ -33,7 +20,7 @@ describe('createAppend', () => {
   });
 
   it('asks for the revision at each append, not once', () => {
-    const { db } = tempDb();
+    const { db } = tempDb('tm-log-');
     let revision = 1;
     const append = createAppend(db, () => revision);
     append(event());
@@ -43,7 +30,7 @@ describe('createAppend', () => {
   });
 
   it('has committed the row when it returns: another connection reads it at once', () => {
-    const { db, file } = tempDb();
+    const { db, file } = tempDb('tm-log-');
     const reader = new Database(file, { readonly: true });
     onTestFinished(() => {
       reader.close();
@@ -55,7 +42,7 @@ describe('createAppend', () => {
   });
 
   it('stores every field, nulls included, and reads them back unchanged', () => {
-    const { db } = tempDb();
+    const { db } = tempDb('tm-log-');
     const append = createAppend(db, () => 3);
     const events = [
       event({ atMs: 1, from: 'running', to: 'exited', cause: 'exit', pid: 10, exitCode: 2 }),
@@ -84,7 +71,7 @@ describe('createAppend', () => {
 
 describe('appendRevision', () => {
   it('numbers the revisions 1, 2, … and stores file, summary and time', () => {
-    const { db } = tempDb();
+    const { db } = tempDb('tm-log-');
     const before = Date.now();
     expect(appendRevision(db, '/etc/tm.yaml', 'boot')).toBe(1);
     expect(appendRevision(db, '/etc/tm.yaml', 'added web')).toBe(2);
@@ -106,7 +93,7 @@ describe('appendRevision', () => {
   });
 
   it('goes on counting after a reopen', () => {
-    const { db, file } = tempDb();
+    const { db, file } = tempDb('tm-log-');
     appendRevision(db, 'a.yaml', 'boot');
     appendRevision(db, 'a.yaml', 'reload');
     const again = openEventDb(file);
@@ -120,7 +107,7 @@ describe('appendRevision', () => {
 describe('queryEvents', () => {
   /** web:0 and web:1 and db:0 interleaved, at 100 ms steps: seq n has atMs n * 100. */
   function seeded(): EventDb {
-    const { db } = tempDb();
+    const { db } = tempDb('tm-log-');
     const append = createAppend(db, () => 1);
     const names = ['web:0', 'web:1', 'db:0', 'web:0', 'db:0', 'web:1', 'web:0', 'web:0'];
     names.forEach((name, i) => append(event({ name, atMs: (i + 1) * 100 })));
@@ -136,7 +123,7 @@ describe('queryEvents', () => {
   });
 
   it('is empty on an empty log', () => {
-    const { db } = tempDb();
+    const { db } = tempDb('tm-log-');
     expect(queryEvents(db, { names: ['web:0'], limit: 5 })).toEqual([]);
   });
 

@@ -1,25 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { Cause, State, TransitionEvent } from '../../../src/domain/types.js';
 import { createAppend } from '../../../src/eventlog/append.js';
 import { openEventDb, type EventDb } from '../../../src/eventlog/db.js';
 import { processRegister } from '../../../src/eventlog/processes.js';
 import { recover } from '../../../src/eventlog/replay.js';
+import { tempDb } from '../../helpers/temp-db.js';
 
 /** What a restarting daemon reads back (SPEC §7): last states, user intents, live processes. */
-
-function tempDb(): { db: EventDb; file: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'tm-replay-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  const file = join(dir, 'events.db');
-  const db = openEventDb(file);
-  onTestFinished(() => {
-    db.close();
-  });
-  return { db, file };
-}
 
 type Row =
   `${string} ${State}>${State} ${Cause}` | `${string} ${State}>${State} ${Cause} r${number}`;
@@ -48,12 +35,12 @@ function log(db: EventDb, rows: readonly Row[]): void {
 
 describe('recover', () => {
   it('knows nothing of an empty log', () => {
-    const { db } = tempDb();
+    const { db } = tempDb('tm-replay-');
     expect(recover(db).size).toBe(0);
   });
 
   it('gives the last state and retry count of each instance, by name', () => {
-    const { db } = tempDb();
+    const { db } = tempDb('tm-replay-');
     log(db, [
       'web:0 stopped>starting autostart',
       'db:0 stopped>starting autostart',
@@ -81,13 +68,13 @@ describe('recover', () => {
   });
 
   it("a user's start is the intent 'start'", () => {
-    const { db } = tempDb();
+    const { db } = tempDb('tm-replay-');
     log(db, ['web:0 stopped>starting user']);
     expect(recover(db).get('web:0')).toMatchObject({ state: 'starting', intent: 'start' });
   });
 
   it("a user's stop is the intent 'stop', whether through stopping or straight to stopped", () => {
-    const { db } = tempDb();
+    const { db } = tempDb('tm-replay-');
     log(db, [
       'web:0 stopped>starting autostart',
       'web:0 starting>running timeout',
@@ -104,7 +91,7 @@ describe('recover', () => {
   });
 
   it('later rows without a user do not change the intent', () => {
-    const { db } = tempDb();
+    const { db } = tempDb('tm-replay-');
     log(db, [
       'web:0 stopped>starting user',
       'web:0 starting>running timeout',
@@ -126,7 +113,7 @@ describe('recover', () => {
   });
 
   it("the user's last word counts: stop then start is 'start', start then stop is 'stop'", () => {
-    const { db } = tempDb();
+    const { db } = tempDb('tm-replay-');
     log(db, [
       'web:0 stopped>starting autostart',
       'web:0 starting>stopping user',
@@ -143,7 +130,7 @@ describe('recover', () => {
   });
 
   it('keeps the intents of instances apart', () => {
-    const { db } = tempDb();
+    const { db } = tempDb('tm-replay-');
     log(db, [
       'web:0 stopped>starting user',
       'web:1 stopped>starting autostart',
@@ -155,7 +142,7 @@ describe('recover', () => {
   });
 
   it('reads the same after a reopen', () => {
-    const { db, file } = tempDb();
+    const { db, file } = tempDb('tm-replay-');
     log(db, ['web:0 stopped>starting user', 'web:0 starting>backoff exit r1']);
     db.close();
     const again = openEventDb(file);
@@ -174,7 +161,7 @@ describe('recover', () => {
 
 describe('processRegister', () => {
   it('lists what was spawned and not seen to exit, newest first', () => {
-    const { db } = tempDb();
+    const { db } = tempDb('tm-replay-');
     const register = processRegister(db);
     register.spawned({ pid: 100, procStart: 5000, name: 'web:0', bootId: 'b1' });
     register.spawned({ pid: 101, procStart: 5001, name: 'web:1', bootId: 'b1' });
@@ -187,7 +174,7 @@ describe('processRegister', () => {
   });
 
   it('is empty at first and once everything has exited', () => {
-    const { db } = tempDb();
+    const { db } = tempDb('tm-replay-');
     const register = processRegister(db);
     expect(register.unexited()).toEqual([]);
     register.spawned({ pid: 100, procStart: 5000, name: 'web:0', bootId: 'b1' });
@@ -197,7 +184,7 @@ describe('processRegister', () => {
   });
 
   it('tells a reused pid from the process that had it: the start time must match', () => {
-    const { db } = tempDb();
+    const { db } = tempDb('tm-replay-');
     const register = processRegister(db);
     register.spawned({ pid: 100, procStart: 5000, name: 'web:0', bootId: 'b1' });
     register.spawned({ pid: 100, procStart: 9000, name: 'web:1', bootId: 'b1' });
@@ -210,7 +197,7 @@ describe('processRegister', () => {
   });
 
   it('survives a reopen, as it must for a daemon that died', () => {
-    const { db, file } = tempDb();
+    const { db, file } = tempDb('tm-replay-');
     processRegister(db).spawned({ pid: 100, procStart: 5000, name: 'web:0', bootId: 'b1' });
     db.close();
     const again = openEventDb(file);

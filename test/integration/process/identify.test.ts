@@ -1,56 +1,18 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { interval, map, ReplaySubject } from 'rxjs';
+import { ReplaySubject } from 'rxjs';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { ExitInfo } from '../../../src/domain/types.js';
 import { isSameProcess, processStartTime } from '../../../src/process/identify.js';
 import { killGroup } from '../../../src/process/kill-group.js';
 import { watchProcess } from '../../../src/process/watch-process.js';
+import { leader, ownTempDir, pidIn, poll, procState } from '../../helpers/processes.js';
 import { waitFor } from '../../helpers/wait.js';
 
 /** A process named for good by pid and start time (for adoption), and watching one not ours. */
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
-
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'tm-identify-'));
-  onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-/** A child leading its own process group; SIGKILLed (group and all) at the end. */
-function leader(file: string, args: string[], cwd = '/') {
-  const child = spawn(file, args, { cwd, detached: true, stdio: 'ignore' });
-  const exited = once(child, 'exit');
-  const pid = child.pid!;
-  onTestFinished(() => {
-    killGroup(pid, 'SIGKILL');
-  });
-  return { pid, exited };
-}
-
-function poll<T>(read: () => T, pred: (x: T) => boolean, what: string): Promise<T> {
-  return waitFor(interval(10).pipe(map(read)), pred, what);
-}
-
-async function pidIn(file: string): Promise<number> {
-  await poll(() => existsSync(file), Boolean, `${file} to be written`);
-  return Number(readFileSync(file, 'utf8'));
-}
-
-function state(pid: number): string | null {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return text.slice(text.lastIndexOf(')') + 2).split(' ')[0] ?? null;
-  } catch {
-    // gone
-    return null;
-  }
-}
 
 describe('processStartTime', () => {
   it('reads the start time of a live process, the same each time', () => {
@@ -70,7 +32,7 @@ describe('processStartTime', () => {
   it('reads past a command name holding spaces and parentheses', async () => {
     // /proc/PID/stat puts the name in parentheses, unescaped: "(a) Z 1 (b)" must not be read
     // as state Z; the start time must land between those of processes started around it
-    const dir = tempDir();
+    const dir = ownTempDir('tm-identify-');
     const odd = join(dir, 'a) Z 1 (b');
     copyFileSync('/bin/sleep', odd);
     const first = leader('/bin/sleep', ['60']).pid;
@@ -95,11 +57,11 @@ describe('processStartTime', () => {
   });
 
   it('is null for a zombie: it has exited already and is nobody to adopt', async () => {
-    const dir = tempDir();
+    const dir = ownTempDir('tm-identify-');
     leader(join(FIXTURES, 'zombie-child.sh'), [join(dir, 'zombie.pid')]);
     const zombie = await pidIn(join(dir, 'zombie.pid'));
     await poll(
-      () => state(zombie),
+      () => procState(zombie),
       (s) => s === 'Z',
       'the child to become a zombie',
     );
@@ -141,7 +103,7 @@ describe('watchProcess', () => {
    * With `withChild`, it has a child of its own in its group; both pids are returned.
    */
   async function orphanLeader(withChild = false): Promise<{ pid: number; child: number | null }> {
-    const dir = tempDir();
+    const dir = ownTempDir('tm-identify-');
     const body = withChild
       ? 'sleep 1000 & echo $! > child.tmp && mv child.tmp child.pid; exec sleep 1000'
       : 'exec sleep 1000';
