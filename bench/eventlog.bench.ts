@@ -23,6 +23,8 @@ describe('event log', () => {
       exitCode: null,
       signal: null,
       retries: 0,
+      waitMs: null,
+      expected: null,
       message: null,
     });
   });

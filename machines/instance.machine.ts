@@ -1,5 +1,12 @@
-import { assign, setup } from 'xstate';
-import type { Cause, ExitInfo, ProgramSpec, SpawnFailure, State } from '../src/domain/types.js';
+import { and, assign, not, setup } from 'xstate';
+import {
+  isTransient,
+  type Cause,
+  type ExitInfo,
+  type ProgramSpec,
+  type SpawnFailure,
+  type State,
+} from '../src/domain/types.js';
 
 /**
  * One instance's lifecycle (SPEC §3), after Supervisor's `process.py`. The machine decides; its
@@ -28,6 +35,13 @@ export type InstanceContext = {
   stopCause: Cause;
   /** A start asked for while stopping (restart, reload): done as soon as the process is gone. */
   pendingStart: Cause | null;
+  /** When the current process started (epoch ms): a run's length decides the crash-loop wait. */
+  startedAtMs: number | null;
+  /** The wait the next quick exit from `running` will have (SPEC §3: 0, 0.1 s, 0.2 s … cap). */
+  loopWaitMs: number;
+  /** How long the current (or last) backoff waits, and why it was entered. */
+  backoffMs: number;
+  backoffCause: Cause | null;
 };
 
 export type InstanceEvent =
@@ -36,10 +50,17 @@ export type InstanceEvent =
   | { type: 'restart'; cause: Cause }
   | { type: 'spec.update'; spec: ProgramSpec }
   /** A process left running by the daemon's previous run, verified to be this instance's. */
-  | { type: 'adopt'; pid: number; procStart: number }
-  | { type: 'proc.spawned'; pid: number }
+  | { type: 'adopt'; pid: number; procStart: number; startedAtMs: number }
+  | { type: 'proc.spawned'; pid: number; atMs: number }
   | { type: 'proc.spawnFailed'; failure: SpawnFailure }
-  | { type: 'proc.exited'; exit: ExitInfo };
+  | { type: 'proc.exited'; exit: ExitInfo; atMs: number };
+
+/** A run shorter than this ends in a quick exit, which makes the crash-loop wait grow (SPEC §3). */
+export const CRASH_LOOP_RUN_MS = 60_000;
+/** The first crash-loop wait; each quick exit after it doubles the wait, up to restartdelaymax. */
+export const CRASH_LOOP_FIRST_WAIT_MS = 100;
+/** The wait before a spawn that failed for want of descriptors or processes is tried again. */
+export const TRANSIENT_RETRY_MS = 1000;
 
 /** What `record` appends: everything of a TransitionEvent but the time and the name. */
 export type RecordParams = {
@@ -51,6 +72,8 @@ export type RecordParams = {
   signal: string | null;
   retries: number;
   message: string | null;
+  waitMs: number | null;
+  expected: boolean | null;
 };
 
 type Args = { context: InstanceContext; event: InstanceEvent };
@@ -67,9 +90,16 @@ function record(from: State, to: State, cause: CauseOf) {
       const { context, event } = args;
       // a step can record several rows (exited, then starting again): only the row that is the
       // exit carries it, and a row into `starting` has no process yet
-      const isExitRow = to !== 'starting' && to !== 'running' && to !== 'stopping';
+      const isExitRow =
+        from !== 'exited' && to !== 'starting' && to !== 'running' && to !== 'stopping';
       const exit = isExitRow && event.type === 'proc.exited' ? event.exit : null;
       const failure = isExitRow && event.type === 'proc.spawnFailed' ? event.failure : null;
+      // an exit a stop asked for is expected whatever its code; else only a listed code is
+      const expected =
+        exit === null
+          ? null
+          : from === 'stopping' ||
+            (exit.code !== null && context.spec.exitcodes.includes(exit.code));
       return {
         from,
         to,
@@ -79,6 +109,8 @@ function record(from: State, to: State, cause: CauseOf) {
         signal: exit?.signal ?? null,
         retries: context.retries,
         message: failure?.message ?? null,
+        waitMs: to === 'backoff' ? context.backoffMs : null,
+        expected,
       };
     },
   };
@@ -105,6 +137,31 @@ export const instanceMachine = setup({
     signalGroup: (_, _params: { signal: 'stop' | 'kill' }) => {},
     countRetry: assign({ retries: ({ context }) => context.retries + 1 }),
     resetRetries: assign({ retries: 0 }),
+    // a user's start forgets both counts: the retries and the crash-loop wait
+    resetCounts: assign({ retries: 0, loopWaitMs: 0 }),
+    /** 1 s, 2 s, 3 s … after the 1st, 2nd, 3rd failed start (SPEC §3); a transient one waits 1 s. */
+    waitForRetry: assign(({ context, event }) =>
+      event.type === 'proc.spawnFailed' && isTransient(event.failure)
+        ? { backoffMs: TRANSIENT_RETRY_MS, backoffCause: 'spawn-error' as const }
+        : {
+            backoffMs: context.retries * 1000,
+            backoffCause: event.type === 'proc.spawnFailed' ? ('spawn-error' as const) : 'exit',
+          },
+    ),
+    /**
+     * The crash-loop throttle (SPEC §3), decided at an exit from `running`: the first restart is
+     * at once; each further exit less than a minute after its run started doubles the wait, from
+     * 0.1 s up to restartdelaymax; a run of a minute resets it. restartdelaymax 0 never waits.
+     */
+    planRestart: assign(({ context, event }) => {
+      const cap = context.spec.restartDelayMaxMs;
+      if (cap === 0) return { backoffMs: 0, loopWaitMs: 0, backoffCause: null };
+      const atMs = event.type === 'proc.exited' ? event.atMs : 0;
+      const runMs = context.startedAtMs === null ? Infinity : atMs - context.startedAtMs;
+      const wait = runMs >= CRASH_LOOP_RUN_MS ? 0 : context.loopWaitMs;
+      const next = wait === 0 ? Math.min(CRASH_LOOP_FIRST_WAIT_MS, cap) : Math.min(wait * 2, cap);
+      return { backoffMs: wait, loopWaitMs: next, backoffCause: wait > 0 ? 'crash-loop' : null };
+    }),
     // a start replayed from the event log continues the count it had (SPEC §7)
     resetRetriesUnlessReplay: assign({
       retries: ({ context }) => (context.pendingStart === 'replay' ? context.retries : 0),
@@ -113,6 +170,12 @@ export const instanceMachine = setup({
     rememberPid: assign({
       pid: ({ event }) =>
         event.type === 'proc.spawned' || event.type === 'adopt' ? event.pid : null,
+      startedAtMs: ({ event, context }) =>
+        event.type === 'proc.spawned'
+          ? event.atMs
+          : event.type === 'adopt'
+            ? event.startedAtMs
+            : context.startedAtMs,
     }),
     rememberExit: assign({
       pid: null,
@@ -137,6 +200,10 @@ export const instanceMachine = setup({
     // startretries counts retries after the first try (Supervisor's rule): 3 means 4 attempts.
     retriesLeft: ({ context }) => context.retries < context.spec.startRetries,
     startsAtOnce: ({ context }) => context.spec.startTimeMs === 0,
+    isTransientFailure: ({ event }) =>
+      event.type === 'proc.spawnFailed' && isTransient(event.failure),
+    isThrottled: ({ context }) => context.backoffMs > 0,
+    isCrashLoopWait: ({ context }) => context.backoffCause === 'crash-loop',
     isCurrentProcess: ({ context, event }) =>
       event.type === 'proc.exited' && event.exit.pid === context.pid,
     hasPendingStart: ({ context }) => context.pendingStart !== null,
@@ -155,8 +222,8 @@ export const instanceMachine = setup({
   },
   delays: {
     startTime: ({ context }) => context.spec.startTimeMs,
-    // 1 s, 2 s, 3 s … after the 1st, 2nd, 3rd failed start (SPEC §3)
-    backoff: ({ context }) => context.retries * 1000,
+    // computed on the way in: waitForRetry (failed starts) or planRestart (crash loops)
+    backoff: ({ context }) => context.backoffMs,
     stopTime: ({ context }) => context.spec.stopTimeMs,
   },
 }).createMachine({
@@ -170,6 +237,10 @@ export const instanceMachine = setup({
     spawnError: null,
     stopCause: 'user',
     pendingStart: input.startCause ?? null,
+    startedAtMs: null,
+    loopWaitMs: 0,
+    backoffMs: 0,
+    backoffCause: null,
   }),
   // A spec update (supervision keys of a reload) applies in every state; the process is untouched.
   on: { 'spec.update': { actions: 'updateSpec' } },
@@ -189,11 +260,11 @@ export const instanceMachine = setup({
       on: {
         start: {
           target: 'starting',
-          actions: ['resetRetries', 'clearLastRun', record('stopped', 'starting', byEvent)],
+          actions: ['resetCounts', 'clearLastRun', record('stopped', 'starting', byEvent)],
         },
         restart: {
           target: 'starting',
-          actions: ['resetRetries', 'clearLastRun', record('stopped', 'starting', byEvent)],
+          actions: ['resetCounts', 'clearLastRun', record('stopped', 'starting', byEvent)],
         },
         // already stopped: nothing to do (the RPC layer reports NOT_RUNNING)
         stop: {},
@@ -261,10 +332,16 @@ export const instanceMachine = setup({
     /** A transient choice after a failed start, so both failures share one retry rule. */
     checkingRetries: {
       always: [
+        // out of descriptors or processes: the daemon's trouble, not the program's
+        {
+          guard: 'isTransientFailure',
+          target: 'backoff',
+          actions: ['waitForRetry', record('starting', 'backoff', failedStartCause)],
+        },
         {
           guard: 'retriesLeft',
           target: 'backoff',
-          actions: ['countRetry', record('starting', 'backoff', failedStartCause)],
+          actions: ['countRetry', 'waitForRetry', record('starting', 'backoff', failedStartCause)],
         },
         { target: 'fatal', actions: [record('starting', 'fatal', failedStartCause)] },
       ],
@@ -275,7 +352,7 @@ export const instanceMachine = setup({
         'proc.exited': {
           guard: 'isCurrentProcess',
           target: 'choosingRestart',
-          actions: ['rememberExit', record('running', 'exited', 'exit')],
+          actions: ['rememberExit', 'planRestart', record('running', 'exited', 'exit')],
         },
         stop: {
           target: 'stopping',
@@ -300,7 +377,13 @@ export const instanceMachine = setup({
           target: 'stopped',
           actions: ['queueStart', record('backoff', 'stopped', byEvent)],
         },
-        start: {},
+        // a crash-loop wait is the daemon's choice, which a user may overrule (SPEC §3); a
+        // failed start's backoff is part of the start under way
+        start: {
+          guard: 'isCrashLoopWait',
+          target: 'starting',
+          actions: ['resetCounts', 'clearLastRun', record('backoff', 'starting', byEvent)],
+        },
       },
     },
 
@@ -355,9 +438,14 @@ export const instanceMachine = setup({
     choosingRestart: {
       always: [
         {
-          guard: 'shouldRestart',
+          guard: and(['shouldRestart', not('isThrottled')]),
           target: 'starting',
           actions: [record('exited', 'starting', 'exit')],
+        },
+        {
+          guard: 'shouldRestart',
+          target: 'backoff',
+          actions: [record('exited', 'backoff', 'crash-loop')],
         },
         { target: 'exited' },
       ],
@@ -367,11 +455,11 @@ export const instanceMachine = setup({
       on: {
         start: {
           target: 'starting',
-          actions: ['resetRetries', 'clearLastRun', record('exited', 'starting', byEvent)],
+          actions: ['resetCounts', 'clearLastRun', record('exited', 'starting', byEvent)],
         },
         restart: {
           target: 'starting',
-          actions: ['resetRetries', 'clearLastRun', record('exited', 'starting', byEvent)],
+          actions: ['resetCounts', 'clearLastRun', record('exited', 'starting', byEvent)],
         },
         stop: {},
       },
@@ -381,11 +469,11 @@ export const instanceMachine = setup({
       on: {
         start: {
           target: 'starting',
-          actions: ['resetRetries', 'clearLastRun', record('fatal', 'starting', byEvent)],
+          actions: ['resetCounts', 'clearLastRun', record('fatal', 'starting', byEvent)],
         },
         restart: {
           target: 'starting',
-          actions: ['resetRetries', 'clearLastRun', record('fatal', 'starting', byEvent)],
+          actions: ['resetCounts', 'clearLastRun', record('fatal', 'starting', byEvent)],
         },
         stop: {},
       },

@@ -15,6 +15,7 @@ export const PROGRAM_DEFAULTS: Readonly<Omit<ProgramSpec, 'name' | 'cmd' | 'argv
     startRetries: 3,
     stopSignal: 'SIGTERM',
     stopTimeMs: 10_000,
+    restartDelayMaxMs: 30_000,
     stdout: null,
     stderr: null,
     env: Object.freeze({}),

@@ -23,6 +23,7 @@ export const SUPERVISION_KEYS = [
   'startRetries',
   'stopSignal',
   'stopTimeMs',
+  'restartDelayMaxMs',
   'priority',
 ] as const satisfies readonly SpecKey[];
 

@@ -18,7 +18,7 @@ import { openEventDb, type EventDb } from '../eventlog/db.js';
 import { processRegister, type LiveProcess, type ProcessRegister } from '../eventlog/processes.js';
 import { queryEvents, type EventQuery } from '../eventlog/query.js';
 import { recover, type Recovered } from '../eventlog/replay.js';
-import { bootId, isSameProcess } from '../process/identify.js';
+import { bootId, isSameProcess, startTimeToEpochMs } from '../process/identify.js';
 import { killGroup } from '../process/kill-group.js';
 import { watchProcess } from '../process/watch-process.js';
 import { bootDecision } from './boot.js';
@@ -31,6 +31,8 @@ import { RpcServer } from '../rpc/server.js';
 import { ensureToken } from '../rpc/auth.js';
 import type { AddressInfo } from 'node:net';
 import { openTextLog, type TextLog } from './text-log.js';
+import { WorkQueue } from './work-queue.js';
+import { writeGuard, type WriteGuard } from './write-guard.js';
 
 export type DaemonOptions = {
   configFile: string;
@@ -42,6 +44,8 @@ export type ReloadResult = { plan: ReloadPlan; summary: string; revision: number
 
 /** How long a stray process (no longer in the config) gets after SIGTERM before SIGKILL. */
 const STRAY_STOP_MS = 10_000;
+/** What a shutdown may take beyond its instances' stoptimes before it kills what is left. */
+const SHUTDOWN_MARGIN_MS = 5_000;
 
 /**
  * The composition root: config, event log, supervisor actor and its instance actors. The only
@@ -53,6 +57,8 @@ export class Daemon {
   private config: Config;
   private readonly db: EventDb;
   private readonly register: ProcessRegister;
+  /** Every write to the event log: a full disk is said once, counted, never thrown. */
+  private readonly guard: WriteGuard;
   private readonly supervisor: Actor<typeof supervisorMachine>;
   private readonly lastEventAt = new Map<string, number>();
   /** What the event log says of each instance at the end of the previous run (read once). */
@@ -71,11 +77,15 @@ export class Daemon {
     this.log = openTextLog(config.daemon.logfile, options.echo ?? null);
     this.db = openEventDb(config.daemon.eventlog);
     this.register = processRegister(this.db);
-    this.revision = appendRevision(
-      this.db,
-      config.file,
-      `start: ${config.programs.map((p) => p.name).join(', ')}`,
-    );
+    this.guard = writeGuard(`event log ${config.daemon.eventlog}`, this.log);
+    this.revision =
+      this.guard.run(() =>
+        appendRevision(
+          this.db,
+          config.file,
+          `start: ${config.programs.map((p) => p.name).join(', ')}`,
+        ),
+      ) ?? 0;
     this.log.info(
       `taskmasterd ${process.pid} starting with ${config.file} (revision ${this.revision})`,
     );
@@ -93,9 +103,16 @@ export class Daemon {
       if (e.to === 'fatal' || (e.to === 'exited' && e.cause === 'exit')) this.log.warn(line);
       else this.log.info(line);
     });
+    const queue = new WorkQueue((error) =>
+      this.log.error(
+        `internal error in supervision work: ${(error as Error).stack ?? String(error)}`,
+      ),
+    );
     const instance = instanceMachineWithEffects({
       append: createAppend(this.db, () => this.revision),
       register: this.register,
+      guard: this.guard,
+      queue,
       publish: (e) => events.next(e),
       log: this.log,
     });
@@ -123,7 +140,7 @@ export class Daemon {
       // from another boot (or one not recorded): whatever has that pid now is not ours
       if (thisBoot === null || p.bootId !== thisBoot || !isSameProcess(p.pid, p.procStart)) {
         // it ended while no daemon was watching; its exit status is lost with its parent
-        this.register.exited(p.pid, p.procStart);
+        this.guard.run(() => this.register.exited(p.pid, p.procStart));
       } else if (wanted.has(p.name) && !adopt.has(p.name)) {
         adopt.set(p.name, p);
       } else {
@@ -152,7 +169,9 @@ export class Daemon {
     });
     for (const [name, p] of adopt) {
       const ref = this.instanceRef(name);
-      ref.send({ type: 'adopt', pid: p.pid, procStart: p.procStart });
+      // its uptime counts from its own start, not from the adoption
+      const startedAtMs = startTimeToEpochMs(p.procStart) ?? Date.now();
+      ref.send({ type: 'adopt', pid: p.pid, procStart: p.procStart, startedAtMs });
       const rec = recovered.get(name);
       if (rec?.state === 'stopping') {
         // it was being stopped when the daemon died: finish the job, then begin again as if
@@ -184,7 +203,7 @@ export class Daemon {
       exited: () => {
         clearTimeout(kill);
         this.strays.delete(p.pid);
-        this.register.exited(p.pid, p.procStart);
+        this.guard.run(() => this.register.exited(p.pid, p.procStart));
       },
       drainMs: () => 0,
     });
@@ -267,7 +286,9 @@ export class Daemon {
     }
     const plan = diff(this.config.programs, next.programs);
     const summary = describePlan(plan);
-    this.revision = appendRevision(this.db, next.file, summary);
+    // a reload is applied even when the event log cannot take its row (the guard says so)
+    this.revision =
+      this.guard.run(() => appendRevision(this.db, next.file, summary)) ?? this.revision;
     this.log.info(`reload (revision ${this.revision}): ${summary}`);
     for (const section of ['daemon', 'server'] as const) {
       if (JSON.stringify(next[section]) !== JSON.stringify(this.config[section])) {
@@ -317,7 +338,7 @@ export class Daemon {
       this.log.info('shutdown: stopping every instance');
       const closing = this.server?.stopListening();
       this.supervisor.send({ type: 'shutdown' });
-      await waitFor(this.supervisor, (s) => s.status === 'done', { timeout: Infinity });
+      await this.waitStoppedOrKill();
       for (const [pid, kill] of this.strays) {
         this.log.warn(`pid ${pid} from a previous run still runs at shutdown: SIGKILL`);
         kill();
@@ -333,6 +354,63 @@ export class Daemon {
       this.markStopped();
     })();
     return this.stopping;
+  }
+
+  /**
+   * Waits for the ordered shutdown, but not forever: a bug, a process stuck in the kernel or a
+   * lost exit must not leave the daemon (and so the machine's shutdown) hanging. Past the time
+   * the levels can take — each level's longest stoptime, twice (the stop signal, then the drain
+   * of the group), plus a margin — every process still known gets SIGKILL and the daemon exits.
+   */
+  private async waitStoppedOrKill(): Promise<void> {
+    const levels = new Map<number, number>();
+    for (const p of this.config.programs) {
+      levels.set(p.priority, Math.max(levels.get(p.priority) ?? 0, p.stopTimeMs));
+    }
+    const { retiring } = this.supervisor.getSnapshot().context;
+    const retiringMs = Math.max(
+      0,
+      ...[...retiring.values()].map((r) => r.getSnapshot().context.spec.stopTimeMs),
+    );
+    const deadlineMs =
+      [...levels.values()].reduce((sum, ms) => sum + 2 * ms, 0) +
+      2 * retiringMs +
+      SHUTDOWN_MARGIN_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const isLate = await Promise.race([
+      waitFor(this.supervisor, (s) => s.status === 'done', { timeout: Infinity }).then(
+        () => false,
+        // the supervisor itself failed: what it supervised is killed like a late shutdown's
+        () => true,
+      ),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), deadlineMs))),
+    ]);
+    clearTimeout(timer);
+    if (!isLate) return;
+    const context = this.supervisor.getSnapshot().context;
+    const live = [...context.instances.values(), ...context.retiring.values()].filter(
+      (ref) => ref.getSnapshot().context.pid !== null,
+    );
+    this.log.error(
+      `shutdown: not done after ${deadlineMs / 1000} s; SIGKILL to what is left: ${live.map((r) => r.getSnapshot().context.name).join(', ') || 'no instance with a process'}`,
+    );
+    for (const ref of live) {
+      const pid = ref.getSnapshot().context.pid!;
+      try {
+        killGroup(pid, 'SIGKILL');
+      } catch (error) {
+        this.log.error(`shutdown: cannot SIGKILL pid ${pid}: ${String(error)}`);
+      }
+    }
+    // and whatever the register knows of that the actors may have lost
+    for (const p of this.guard.run(() => this.register.unexited()) ?? []) {
+      if (!isSameProcess(p.pid, p.procStart)) continue;
+      try {
+        killGroup(p.pid, 'SIGKILL');
+      } catch (error) {
+        this.log.error(`shutdown: cannot SIGKILL pid ${p.pid}: ${String(error)}`);
+      }
+    }
   }
 
   /** Releases the files of a daemon that never booted (it could not listen, say). */

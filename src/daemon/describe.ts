@@ -64,6 +64,7 @@ function configKey(key: string): string {
     startRetries: 'startretries',
     stopSignal: 'stopsignal',
     stopTimeMs: 'stoptime',
+    restartDelayMaxMs: 'restartdelaymax',
   };
   return renamed[key] ?? key;
 }

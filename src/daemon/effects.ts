@@ -8,11 +8,17 @@ import { isSpawnFailure, prepareSpawn } from '../process/prepare-spawn.js';
 import { spawnProcess } from '../process/spawn-process.js';
 import { watchProcess } from '../process/watch-process.js';
 import type { TextLog } from './text-log.js';
+import type { WorkQueue } from './work-queue.js';
+import type { WriteGuard } from './write-guard.js';
 
 export type EffectDeps = {
   append: Append;
   register: ProcessRegister;
-  /** Called after the row is committed: feeds the daemon's event stream. */
+  /** Every write to the event log (rows, register) goes through it: a failure never throws. */
+  guard: WriteGuard;
+  /** Forks and exits are handled a slice at a time (work-queue.ts). */
+  queue: WorkQueue;
+  /** Called after the row is committed (or its loss counted): feeds the daemon's event stream. */
   publish: (event: StoredEvent) => void;
   log: TextLog;
 };
@@ -22,14 +28,14 @@ export type EffectDeps = {
  * actor (XState puts it in `error`), so every failure comes back as an event or a log line.
  */
 export function instanceMachineWithEffects(deps: EffectDeps) {
-  const { log, register } = deps;
+  const { log, register, guard, queue } = deps;
   const boot = bootId();
   /** A process's start time by pid, kept until it exits, to close its entry in the register. */
   const procStarts = new Map<number, number>();
 
   const exitedLeavingGroup = (name: string, exit: ExitInfo, leftovers: boolean) => {
     const start = procStarts.get(exit.pid);
-    if (start !== undefined) register.exited(exit.pid, start);
+    if (start !== undefined) guard.run(() => register.exited(exit.pid, start));
     procStarts.delete(exit.pid);
     if (leftovers) {
       log.warn(`${name}: pid ${exit.pid} exited leaving processes in its group; they were stopped`);
@@ -40,63 +46,77 @@ export function instanceMachineWithEffects(deps: EffectDeps) {
     actions: {
       record: ({ context }, params) => {
         const event: TransitionEvent = { atMs: Date.now(), name: context.name, ...params };
-        let stored: StoredEvent;
-        try {
-          stored = deps.append(event);
-        } catch (error) {
-          // supervision must go on even when the disk is full; the loss is said loudly
-          log.error(
-            `event log write failed, ${context.name} ${params.from} -> ${params.to} is not on record: ${String(error)}`,
-          );
-          stored = { ...event, seq: 0, revision: 0 };
-        }
+        // supervision goes on when the disk is full; the guard says the loss loudly, once
+        const stored = guard.run(() => deps.append(event)) ?? { ...event, seq: 0, revision: 0 };
         deps.publish(stored);
       },
 
-      spawn: ({ context, self }) => {
-        let prepared: ReturnType<typeof prepareSpawn>;
-        try {
-          prepared = prepareSpawn(context.spec, context.name);
-        } catch (error) {
-          // /etc/passwd unreadable, say: still a failed start, never a throw into the machine
-          prepared = { message: `cannot prepare the spawn: ${String(error)}`, errno: null };
-        }
-        if (isSpawnFailure(prepared)) {
-          // reported as Node reports its own spawn errors: after the current step
-          setImmediate(() => self.send({ type: 'proc.spawnFailed', failure: prepared }));
-          return;
-        }
-        spawnProcess(
-          prepared,
-          { stdout: context.spec.stdout, stderr: context.spec.stderr },
-          {
-            spawned: (pid) => {
-              const start = processStartTime(pid);
-              if (start !== null) {
-                procStarts.set(pid, start);
-                // on record before the machine hears of it: a daemon dying now can adopt it
-                tryRegister(() =>
-                  register.spawned({ pid, procStart: start, name: context.name, bootId: boot }),
-                );
-              }
-              self.send({ type: 'proc.spawned', pid });
+      // The fork waits for its turn in the work queue: a storm of restarts is spread over turns
+      // of the event loop instead of starving everything else (a row `starting` is already on
+      // record; a daemon killed before the fork has nothing to adopt and starts it again).
+      spawn: ({ self }) =>
+        queue.push(() => {
+          const snapshot = self.getSnapshot();
+          if (snapshot.status !== 'active') return;
+          const { context } = snapshot;
+          if (!snapshot.matches('starting')) {
+            // stopped while it waited for its turn: no process is made only to be killed
+            self.send({
+              type: 'proc.spawnFailed',
+              failure: { message: 'stopped before it was spawned', errno: null },
+            });
+            return;
+          }
+          let prepared: ReturnType<typeof prepareSpawn>;
+          try {
+            prepared = prepareSpawn(context.spec, context.name);
+          } catch (error) {
+            // /etc/passwd unreadable, say: still a failed start, never a throw into the machine
+            const errno = (error as NodeJS.ErrnoException).code ?? null;
+            prepared = { message: `cannot prepare the spawn: ${String(error)}`, errno };
+          }
+          if (isSpawnFailure(prepared)) {
+            self.send({ type: 'proc.spawnFailed', failure: prepared });
+            return;
+          }
+          spawnProcess(
+            prepared,
+            { stdout: context.spec.stdout, stderr: context.spec.stderr },
+            {
+              spawned: (pid) => {
+                // on record before anything else runs: a daemon killed now adopts it, and never
+                // starts a second copy of it
+                const start = processStartTime(pid);
+                if (start !== null) {
+                  procStarts.set(pid, start);
+                  guard.run(() =>
+                    register.spawned({ pid, procStart: start, name: context.name, bootId: boot }),
+                  );
+                }
+                self.send({ type: 'proc.spawned', pid, atMs: Date.now() });
+              },
+              spawnFailed: (failure) => self.send({ type: 'proc.spawnFailed', failure }),
+              exited: (exit, leftovers) => {
+                const atMs = Date.now();
+                queue.push(() => {
+                  exitedLeavingGroup(context.name, exit, leftovers);
+                  self.send({ type: 'proc.exited', exit, atMs });
+                });
+              },
+              drainMs: () => drainMs(self.getSnapshot()),
             },
-            spawnFailed: (failure) => self.send({ type: 'proc.spawnFailed', failure }),
-            exited: (exit, leftovers) => {
-              exitedLeavingGroup(context.name, exit, leftovers);
-              self.send({ type: 'proc.exited', exit });
-            },
-            drainMs: () => drainMs(self.getSnapshot()),
-          },
-        );
-      },
+          );
+        }),
 
       watch: ({ context, self }, { pid, procStart }) => {
         procStarts.set(pid, procStart);
         watchProcess(pid, procStart, {
           exited: (exit, leftovers) => {
-            exitedLeavingGroup(context.name, exit, leftovers);
-            self.send({ type: 'proc.exited', exit });
+            const atMs = Date.now();
+            queue.push(() => {
+              exitedLeavingGroup(context.name, exit, leftovers);
+              self.send({ type: 'proc.exited', exit, atMs });
+            });
           },
           drainMs: () => drainMs(self.getSnapshot()),
         });
@@ -118,14 +138,6 @@ export function instanceMachineWithEffects(deps: EffectDeps) {
       },
     },
   });
-
-  function tryRegister(write: () => void): void {
-    try {
-      write();
-    } catch (error) {
-      log.error(`event log write failed, the process register is incomplete: ${String(error)}`);
-    }
-  }
 }
 
 /** Leftovers of a group get the rest of stoptime while stopping, none otherwise. */

@@ -23,6 +23,7 @@ export const CAUSES = [
   'spawn-error', // the process could not be spawned
   'timeout', // a timer ran out: starttime reached, or stoptime passed
   'retry', // a backoff delay ran out and the start is tried again
+  'crash-loop', // it exited again soon after its last start: the restart waits (SPEC §3)
   'reload', // a config reload asked for it
   'shutdown', // the daemon is stopping
   'adopted', // a process left by a previous daemon run was taken back
@@ -46,6 +47,17 @@ export type SpawnFailure = {
   errno: string | null;
 };
 
+/**
+ * Failures of the moment, not of the program: the daemon is out of file descriptors or processes
+ * (EMFILE, ENFILE, EAGAIN at fork, ENOMEM). A spawn that fails so is tried again without
+ * counting towards `startretries`, so an fd storm never turns a restart into `fatal`.
+ */
+export const TRANSIENT_ERRNOS: readonly string[] = ['EMFILE', 'ENFILE', 'EAGAIN', 'ENOMEM'];
+
+export function isTransient(failure: SpawnFailure): boolean {
+  return failure.errno !== null && TRANSIENT_ERRNOS.includes(failure.errno);
+}
+
 /** One program of the config, validated, with units converted once (times in ms). */
 export type ProgramSpec = {
   name: string;
@@ -59,6 +71,8 @@ export type ProgramSpec = {
   startRetries: number;
   stopSignal: string;
   stopTimeMs: number;
+  /** Cap of the crash-loop wait (SPEC §3); 0 = restart at once, always. */
+  restartDelayMaxMs: number;
   stdout: string | null;
   stderr: string | null;
   env: Readonly<Record<string, string>>;
@@ -80,6 +94,14 @@ export type TransitionEvent = {
   signal: string | null;
   retries: number;
   message: string | null;
+  /** How long the backoff this row enters waits (ms); null for any other row. */
+  waitMs: number | null;
+  /**
+   * For a row that records an exit: whether it was expected (its code is in `exitcodes`, or a
+   * stop asked for it); null for rows without an exit. Projections (alerts) read it, so none
+   * re-derives the exitcodes rule.
+   */
+  expected: boolean | null;
 };
 
 /** A TransitionEvent once stored: `seq` orders events across the whole log. */

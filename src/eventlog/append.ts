@@ -10,13 +10,14 @@ export type Append = (event: TransitionEvent) => StoredEvent;
 export function createAppend(db: EventDb, revision: () => number): Append {
   const insert = db.prepare(
     `INSERT INTO events (at_ms, name, from_state, to_state, cause, pid, exit_code, signal,
-                         retries, message, revision)
+                         retries, message, revision, wait_ms, expected)
      VALUES (@atMs, @name, @from, @to, @cause, @pid, @exitCode, @signal,
-             @retries, @message, @revision)`,
+             @retries, @message, @revision, @waitMs, @expected)`,
   );
   return (event) => {
     const rev = revision();
-    const { lastInsertRowid } = insert.run({ ...event, revision: rev });
+    const expected = event.expected === null ? null : event.expected ? 1 : 0;
+    const { lastInsertRowid } = insert.run({ ...event, expected, revision: rev });
     return { ...event, seq: Number(lastInsertRowid), revision: rev };
   };
 }

@@ -39,6 +39,10 @@ const MIGRATIONS: readonly string[] = [
   // a pid and its start time (ticks since boot) name one process only within one boot: after a
   // reboot an unrelated process can have both, so the boot is part of the identity
   `ALTER TABLE processes ADD COLUMN boot_id TEXT;`,
+  // the wait of a backoff (failed start, crash loop), and whether an exit was expected: said by
+  // the machine once, so that no reader (tm log, alerts) re-derives the rules
+  `ALTER TABLE events ADD COLUMN wait_ms INTEGER;
+   ALTER TABLE events ADD COLUMN expected INTEGER;`,
 ];
 
 /**

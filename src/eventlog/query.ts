@@ -23,6 +23,8 @@ type Row = {
   retries: number;
   message: string | null;
   revision: number;
+  wait_ms: number | null;
+  expected: number | null;
 };
 
 /** Events oldest first, filtered as `tm log` asks. */
@@ -64,6 +66,8 @@ export function fromRow(r: Row): StoredEvent {
     signal: r.signal,
     retries: r.retries,
     message: r.message,
+    waitMs: r.wait_ms,
+    expected: r.expected === null ? null : r.expected === 1,
     revision: r.revision,
   };
 }

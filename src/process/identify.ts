@@ -34,3 +34,24 @@ export function bootId(): string | null {
     return null;
   }
 }
+
+/** Clock ticks a second of /proc's times (USER_HZ): 100 on every Linux Node runs on. */
+const TICKS_PER_SECOND = 100;
+let bootTimeMs: number | null | undefined;
+
+/**
+ * When a process started (epoch ms), from its start time in ticks since boot and the boot time
+ * (`btime` of /proc/stat); null without /proc. An adopted process's uptime counts from here.
+ */
+export function startTimeToEpochMs(startTicks: number): number | null {
+  if (bootTimeMs === undefined) {
+    try {
+      const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1];
+      bootTimeMs = btime === undefined ? null : Number(btime) * 1000;
+    } catch {
+      // no /proc: the adoption's own time stands in for the start
+      bootTimeMs = null;
+    }
+  }
+  return bootTimeMs === null ? null : bootTimeMs + (startTicks * 1000) / TICKS_PER_SECOND;
+}

@@ -15,17 +15,20 @@ export function killGroup(pgid: number, signal: NodeJS.Signals): boolean {
 }
 
 /**
- * True while a process of the group is alive. `kill(-pgid, 0)` will not do: it also succeeds
- * for zombies, and an orphaned grandchild stays a zombie until init reaps it (here about once a
- * second), so /proc is read instead, skipping zombies.
+ * Which of `pgids` still have a live process. `kill(-pgid, 0)` will not do: it also succeeds for
+ * zombies, and an orphaned grandchild stays a zombie until init reaps it (here about once a
+ * second), so /proc is read instead, skipping zombies: one pass for all the groups asked about.
  */
-export function groupAlive(pgid: number): boolean {
+export function liveGroups(pgids: ReadonlySet<number>): Set<number> {
+  const alive = new Set<number>();
+  if (pgids.size === 0) return alive;
   let entries: string[];
   try {
     entries = readdirSync('/proc');
   } catch {
     // no /proc: fall back to the signal test, which errs on the side of waiting
-    return killGroupProbe(pgid);
+    for (const pgid of pgids) if (killGroupProbe(pgid)) alive.add(pgid);
+    return alive;
   }
   for (const entry of entries) {
     if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
@@ -38,9 +41,18 @@ export function groupAlive(pgid: number): boolean {
     }
     // after the parenthesised command name: state, ppid, pgrp, …
     const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (Number(pgrp) === pgid && state !== 'Z' && state !== 'X') return true;
+    const pgid = Number(pgrp);
+    if (pgids.has(pgid) && state !== 'Z' && state !== 'X') {
+      alive.add(pgid);
+      if (alive.size === pgids.size) break;
+    }
   }
-  return false;
+  return alive;
+}
+
+/** True while a process of the group is alive (zombies do not count). */
+export function groupAlive(pgid: number): boolean {
+  return liveGroups(new Set([pgid])).has(pgid);
 }
 
 function killGroupProbe(pgid: number): boolean {

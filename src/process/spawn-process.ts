@@ -1,10 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import type { ExitInfo, SpawnFailure } from '../domain/types.js';
-import { groupAlive, killGroup } from './kill-group.js';
+import { drainGroup } from './drain-group.js';
 import type { PreparedSpawn } from './prepare-spawn.js';
 
 export type ProcessHandlers = {
+  /**
+   * Called synchronously, the moment `spawn()` returns a pid: before anything else can run, so
+   * that the process is on record before a daemon killed at any later instant forgets it.
+   */
   spawned: (pid: number) => void;
   spawnFailed: (failure: SpawnFailure) => void;
   /** After the process and what was left of its group are gone. */
@@ -13,13 +17,11 @@ export type ProcessHandlers = {
   drainMs: () => number;
 };
 
-const DRAIN_POLL_MS = 25;
-
 /**
  * Starts one prepared process in its own session and process group (`detached`), with its
  * stdout/stderr opened here and handed over as descriptors: the child writes its output
  * itself, costs the daemon nothing, and keeps writing if the daemon dies. Every outcome comes
- * back through `handlers`, asynchronously, never as a throw.
+ * back through `handlers`, never as a throw: `spawned` at once, failures and the exit later.
  */
 export function spawnProcess(
   prepared: PreparedSpawn,
@@ -41,7 +43,7 @@ export function spawnProcess(
     for (const fd of fds) closeSync(fd);
     const e = error as NodeJS.ErrnoException;
     const failure = {
-      message: `cannot open ${e.path ?? 'log file'}: ${e.code ?? e.message}`,
+      message: `cannot open ${e.path ?? 'log file'}: ${describeErrno(e)}`,
       errno: e.code ?? null,
     };
     setImmediate(() => handlers.spawnFailed(failure));
@@ -72,7 +74,8 @@ export function spawnProcess(
     for (const fd of fds) closeSync(fd);
   }
 
-  child.once('spawn', () => handlers.spawned(child.pid!));
+  // a pid means fork and exec succeeded (libuv reports a failed exec from spawn() itself)
+  if (child.pid !== undefined) handlers.spawned(child.pid);
   child.once('error', (error: NodeJS.ErrnoException) => {
     // 'error' without a pid is a failed spawn; with one it is a failed kill, which the exit follows
     if (child.pid !== undefined) return;
@@ -94,31 +97,7 @@ function openAppend(file: string, fds: number[]): number {
   return fd;
 }
 
-/**
- * The leader is gone; whatever it left in its group would be an orphan. It gets up to `graceMs`
- * to finish (it received the same stop signal), then SIGKILL.
- */
-export function drainGroup(
-  pgid: number,
-  graceMs: number,
-  done: (leftovers: boolean) => void,
-): void {
-  if (!groupAlive(pgid)) {
-    done(false);
-    return;
-  }
-  const deadline = Date.now() + graceMs;
-  const check = () => {
-    if (!groupAlive(pgid)) return done(true);
-    if (Date.now() >= deadline) {
-      try {
-        killGroup(pgid, 'SIGKILL');
-      } catch {
-        // EPERM: a leftover that changed its user; nothing more this daemon can do to it
-      }
-      return done(true);
-    }
-    setTimeout(check, DRAIN_POLL_MS);
-  };
-  check();
+function describeErrno(e: NodeJS.ErrnoException): string {
+  if (e.code === 'EMFILE' || e.code === 'ENFILE') return `${e.code} (too many open files)`;
+  return e.code ?? e.message;
 }

@@ -1,6 +1,6 @@
 import type { ExitInfo } from '../domain/types.js';
 import { isSameProcess } from './identify.js';
-import { drainGroup } from './spawn-process.js';
+import { drainGroup } from './drain-group.js';
 
 const WATCH_POLL_MS = 100;
 

@@ -13,6 +13,8 @@ export function makeEvent(overrides: Partial<TransitionEvent> = {}): TransitionE
     signal: null,
     retries: 0,
     message: null,
+    waitMs: null,
+    expected: null,
     ...overrides,
   };
 }

@@ -19,6 +19,7 @@ export function makeSpec(overrides: Partial<ProgramSpec> = {}): ProgramSpec {
     startRetries: 2,
     stopSignal: 'SIGTERM',
     stopTimeMs: 100,
+    restartDelayMaxMs: 30_000,
     stdout: null,
     stderr: null,
     env: {},

@@ -28,6 +28,8 @@ function log(db: EventDb, rows: readonly Row[]): void {
       signal: null,
       retries: retries === undefined ? 0 : Number(retries.slice(1)),
       message: null,
+      waitMs: null,
+      expected: null,
     };
     append(e);
   });

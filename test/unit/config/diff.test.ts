@@ -26,6 +26,7 @@ const CHANGED: {
   startRetries: { startRetries: 7 },
   stopSignal: { stopSignal: 'SIGUSR1' },
   stopTimeMs: { stopTimeMs: 30_000 },
+  restartDelayMaxMs: { restartDelayMaxMs: 5_000 },
   priority: { priority: 1 },
 };
 
@@ -49,6 +50,8 @@ describe('diff (SPEC §4)', () => {
         'autostart',
         'exitcodes',
         'priority',
+        // beyond SPEC §4's list: the throttle's cap is supervision too, applied in place
+        'restartDelayMaxMs',
         'startRetries',
         'startTimeMs',
         'stopSignal',

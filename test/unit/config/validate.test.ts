@@ -46,6 +46,7 @@ describe('defaults', () => {
       startRetries: 3,
       stopSignal: 'SIGTERM',
       stopTimeMs: 10_000,
+      restartDelayMaxMs: 30_000,
       stdout: null,
       stderr: null,
       env: {},
@@ -203,6 +204,7 @@ describe('program keys', () => {
       'startretries: 5',
       'stopsignal: USR2',
       'stoptime: 3',
+      'restartdelaymax: 0',
       'stdout: out.log',
       'stderr: err.log',
       'env: { X: "1" }',
@@ -223,6 +225,7 @@ describe('program keys', () => {
       startRetries: 5,
       stopSignal: 'SIGUSR2',
       stopTimeMs: 3000,
+      restartDelayMaxMs: 0,
       stdout: '/srv/tm/out.log',
       stderr: '/srv/tm/err.log',
       env: { X: '1' },
@@ -464,7 +467,7 @@ describe('unknown keys', () => {
     ],
     [
       'colour: blue',
-      '4:5: programs.web.colour: unknown key\n  hint: known keys: cmd, numprocs, autostart, autorestart, exitcodes, starttime, startretries, stopsignal, stoptime, stdout, stderr, env, workingdir, umask, user, priority',
+      '4:5: programs.web.colour: unknown key\n  hint: known keys: cmd, numprocs, autostart, autorestart, exitcodes, starttime, startretries, stopsignal, stoptime, restartdelaymax, stdout, stderr, env, workingdir, umask, user, priority',
     ],
     [
       '<<: {}',

@@ -25,6 +25,9 @@ import { makeSpec } from '../../helpers/spec.js';
 const PID = 42; // the instance's current process
 const STALE = 7; // a process of an earlier try, whose exit is reported late
 const FAILURE: SpawnFailure = { message: 'no such file: /usr/bin/nope', errno: 'ENOENT' };
+/** The daemon out of descriptors: a failure of the moment (issue 7, fd exhaustion). */
+const EMFILE: SpawnFailure = { message: 'cannot open /tmp/web.log: EMFILE', errno: 'EMFILE' };
+
 const SPEC = makeSpec({ name: 'web', startTimeMs: 100, stopTimeMs: 100, startRetries: 2 });
 /** A reload that changed a supervision key only. */
 const UPDATED = makeSpec({ ...SPEC, stopTimeMs: 250 });
@@ -65,8 +68,19 @@ const TIMERS = {
 } as const satisfies Partial<Record<StateKey, string>>;
 type EventKey = (typeof EVENTS)[number] | (typeof TIMERS)[keyof typeof TIMERS];
 
-function exit(pid: number, code: number | null, signal: string | null = null): InstanceEvent {
-  return { type: 'proc.exited', exit: { pid, code, signal } };
+/** When the process of the usual rows started, and when it exits: a long run (no crash loop). */
+const STARTED_AT = 1_000;
+const EXIT_AT = STARTED_AT + 120_000;
+/** A quick exit: half a second after its run started (a crash loop). */
+const QUICK = STARTED_AT + 500;
+
+function exit(
+  pid: number,
+  code: number | null,
+  signal: string | null = null,
+  atMs = EXIT_AT,
+): InstanceEvent {
+  return { type: 'proc.exited', exit: { pid, code, signal }, atMs };
 }
 
 /** A delayed event, as XState names it (`xstate.after.<delay>.<state node id>`). */
@@ -79,8 +93,8 @@ const EVENT: Record<EventKey, InstanceEvent> = {
   stop: { type: 'stop', cause: 'user' },
   restart: { type: 'restart', cause: 'user' },
   'spec.update': { type: 'spec.update', spec: UPDATED },
-  adopt: { type: 'adopt', pid: PID, procStart: 1234 },
-  'proc.spawned': { type: 'proc.spawned', pid: PID },
+  adopt: { type: 'adopt', pid: PID, procStart: 1234, startedAtMs: 500 },
+  'proc.spawned': { type: 'proc.spawned', pid: PID, atMs: STARTED_AT },
   'proc.spawnFailed': { type: 'proc.spawnFailed', failure: FAILURE },
   'proc.exited': exit(PID, 1),
   'proc.exited(stale)': exit(STALE, 0),
@@ -95,11 +109,11 @@ const earlierExit: ExitInfo = { pid: STALE, code: 1, signal: null };
 const CONTEXT: Record<StateKey, Partial<InstanceContext>> = {
   stopped: {},
   'starting.spawning': {},
-  'starting.spawned': { pid: PID },
-  running: { pid: PID },
-  backoff: { retries: 1, lastExit: earlierExit },
-  'stopping.signalled': { pid: PID },
-  'stopping.killed': { pid: PID },
+  'starting.spawned': { pid: PID, startedAtMs: STARTED_AT },
+  running: { pid: PID, startedAtMs: STARTED_AT },
+  backoff: { retries: 1, lastExit: earlierExit, backoffMs: 1000, backoffCause: 'exit' },
+  'stopping.signalled': { pid: PID, startedAtMs: STARTED_AT },
+  'stopping.killed': { pid: PID, startedAtMs: STARTED_AT },
   // an expected exit (code 0, autorestart unexpected): it rests here
   exited: { lastExit: { pid: STALE, code: 0, signal: null } },
   fatal: { retries: 2, lastExit: earlierExit },
@@ -115,6 +129,10 @@ function contextFor(state: StateKey, given: Partial<InstanceContext> = {}): Inst
     spawnError: null,
     stopCause: 'user',
     pendingStart: null,
+    startedAtMs: null,
+    loopWaitMs: 0,
+    backoffMs: 0,
+    backoffCause: null,
     ...CONTEXT[state],
     ...given,
   };
@@ -148,6 +166,8 @@ function describeAction(action: { type: string; params?: unknown }): string {
       if (p.exitCode !== null) line += ` code=${p.exitCode}`;
       if (p.signal !== null) line += ` signal=${p.signal}`;
       if (p.message !== null) line += ` message=${p.message}`;
+      if (p.waitMs !== null) line += ` wait=${p.waitMs}`;
+      if (p.expected !== null) line += ` expected=${p.expected}`;
       return line;
     }
     case 'signalGroup':
@@ -209,11 +229,13 @@ const TABLE: readonly Row[] = [
   { state: 'starting.spawning', event: 'proc.spawned', to: 'starting.spawned', actions: ['after startTime 100ms'], context: { pid: PID } },
   { state: 'starting.spawning', event: 'proc.spawned', why: 'starttime 0: running at once', given: { spec: makeSpec({ ...SPEC, startTimeMs: 0 }), retries: 1 },
     to: 'running', actions: ['after startTime 0ms', 'cancel startTime', `record starting→running (timeout) pid=${PID} retries=0`], context: { pid: PID, retries: 0 } },
-  { state: 'starting.spawning', event: 'proc.spawnFailed', to: 'backoff', actions: [`record starting→backoff (spawn-error) pid=null retries=1 message=${FAILURE.message}`, 'after backoff 1000ms'], context: { retries: 1, spawnError: FAILURE, pid: null } },
+  { state: 'starting.spawning', event: 'proc.spawnFailed', to: 'backoff', actions: [`record starting→backoff (spawn-error) pid=null retries=1 message=${FAILURE.message} wait=1000`, 'after backoff 1000ms'], context: { retries: 1, spawnError: FAILURE, pid: null } },
   { state: 'starting.spawning', event: 'proc.spawnFailed', why: 'second retry: 2 s', given: { retries: 1 },
-    to: 'backoff', actions: [`record starting→backoff (spawn-error) pid=null retries=2 message=${FAILURE.message}`, 'after backoff 2000ms'], context: { retries: 2 } },
+    to: 'backoff', actions: [`record starting→backoff (spawn-error) pid=null retries=2 message=${FAILURE.message} wait=2000`, 'after backoff 2000ms'], context: { retries: 2 } },
   { state: 'starting.spawning', event: 'proc.spawnFailed', why: 'startretries 2 used up: the 3rd failure is fatal', given: { retries: 2 },
     to: 'fatal', actions: [`record starting→fatal (spawn-error) pid=null retries=2 message=${FAILURE.message}`], context: { retries: 2, spawnError: FAILURE } },
+  { state: 'starting.spawning', event: 'proc.spawnFailed', why: 'out of descriptors: tried again in 1 s, not a step towards fatal', given: { retries: 2 }, send: { type: 'proc.spawnFailed', failure: EMFILE },
+    to: 'backoff', actions: [`record starting→backoff (spawn-error) pid=null retries=2 message=${EMFILE.message} wait=1000`, 'after backoff 1000ms'], context: { retries: 2, backoffCause: 'spawn-error' } },
   { state: 'starting.spawning', event: 'proc.exited', to: 'starting.spawning', actions: [] },
   { state: 'starting.spawning', event: 'proc.exited(stale)', to: 'starting.spawning', actions: [] },
 
@@ -225,17 +247,17 @@ const TABLE: readonly Row[] = [
   { state: 'starting.spawned', event: 'adopt', to: 'starting.spawned', actions: [] },
   { state: 'starting.spawned', event: 'proc.spawned', to: 'starting.spawned', actions: [] },
   // a spawn error after the spawn (Node's late 'error'): counted as a failed start
-  { state: 'starting.spawned', event: 'proc.spawnFailed', to: 'backoff', actions: ['cancel startTime', `record starting→backoff (spawn-error) pid=null retries=1 message=${FAILURE.message}`, 'after backoff 1000ms'] },
-  { state: 'starting.spawned', event: 'proc.exited', to: 'backoff', actions: ['cancel startTime', `record starting→backoff (exit) pid=${PID} retries=1 code=1`, 'after backoff 1000ms'],
+  { state: 'starting.spawned', event: 'proc.spawnFailed', to: 'backoff', actions: ['cancel startTime', `record starting→backoff (spawn-error) pid=null retries=1 message=${FAILURE.message} wait=1000`, 'after backoff 1000ms'] },
+  { state: 'starting.spawned', event: 'proc.exited', to: 'backoff', actions: ['cancel startTime', `record starting→backoff (exit) pid=${PID} retries=1 code=1 wait=1000 expected=false`, 'after backoff 1000ms'],
     context: { retries: 1, pid: null, lastExit: { pid: PID, code: 1, signal: null } } },
   { state: 'starting.spawned', event: 'proc.exited', why: 'an expected exit code before starttime is still a failed start', send: exit(PID, 0),
-    to: 'backoff', actions: ['cancel startTime', `record starting→backoff (exit) pid=${PID} retries=1 code=0`, 'after backoff 1000ms'] },
+    to: 'backoff', actions: ['cancel startTime', `record starting→backoff (exit) pid=${PID} retries=1 code=0 wait=1000 expected=true`, 'after backoff 1000ms'] },
   { state: 'starting.spawned', event: 'proc.exited', why: 'death by signal before starttime', send: exit(PID, null, 'SIGSEGV'),
-    to: 'backoff', actions: ['cancel startTime', `record starting→backoff (exit) pid=${PID} retries=1 signal=SIGSEGV`, 'after backoff 1000ms'] },
+    to: 'backoff', actions: ['cancel startTime', `record starting→backoff (exit) pid=${PID} retries=1 signal=SIGSEGV wait=1000 expected=false`, 'after backoff 1000ms'] },
   { state: 'starting.spawned', event: 'proc.exited', why: 'second failed retry waits 2 s', given: { retries: 1 },
-    to: 'backoff', actions: ['cancel startTime', `record starting→backoff (exit) pid=${PID} retries=2 code=1`, 'after backoff 2000ms'], context: { retries: 2 } },
+    to: 'backoff', actions: ['cancel startTime', `record starting→backoff (exit) pid=${PID} retries=2 code=1 wait=2000 expected=false`, 'after backoff 2000ms'], context: { retries: 2 } },
   { state: 'starting.spawned', event: 'proc.exited', why: 'startretries 2 used up: fatal', given: { retries: 2 },
-    to: 'fatal', actions: ['cancel startTime', `record starting→fatal (exit) pid=${PID} retries=2 code=1`], context: { retries: 2, pid: null } },
+    to: 'fatal', actions: ['cancel startTime', `record starting→fatal (exit) pid=${PID} retries=2 code=1 expected=false`], context: { retries: 2, pid: null } },
   { state: 'starting.spawned', event: 'proc.exited(stale)', to: 'starting.spawned', actions: [], context: { pid: PID } },
   { state: 'starting.spawned', event: 'after startTime', to: 'running', actions: ['cancel startTime', `record starting→running (timeout) pid=${PID} retries=0`] },
   { state: 'starting.spawned', event: 'after startTime', why: 'reaching running resets the retry count', given: { retries: 2 },
@@ -251,23 +273,43 @@ const TABLE: readonly Row[] = [
   { state: 'running', event: 'proc.spawnFailed', to: 'running', actions: [], context: { pid: PID } },
   // autorestart unexpected, exit code 1 not in exitcodes [0]: restarted at once, no backoff
   { state: 'running', event: 'proc.exited', to: 'starting.spawning',
-    actions: [`record running→exited (exit) pid=${PID} retries=0 code=1`, 'record exited→starting (exit) pid=null retries=0', 'spawn'], context: { pid: null, lastExit: { pid: PID, code: 1, signal: null } } },
+    actions: [`record running→exited (exit) pid=${PID} retries=0 code=1 expected=false`, 'record exited→starting (exit) pid=null retries=0', 'spawn'], context: { pid: null, lastExit: { pid: PID, code: 1, signal: null } } },
   { state: 'running', event: 'proc.exited', why: 'unexpected: an expected code rests in exited', send: exit(PID, 0),
-    to: 'exited', actions: [`record running→exited (exit) pid=${PID} retries=0 code=0`], context: { pid: null, lastExit: { pid: PID, code: 0, signal: null } } },
+    to: 'exited', actions: [`record running→exited (exit) pid=${PID} retries=0 code=0 expected=true`], context: { pid: null, lastExit: { pid: PID, code: 0, signal: null } } },
   { state: 'running', event: 'proc.exited', why: 'unexpected: any code listed in exitcodes is expected', given: { spec: makeSpec({ ...SPEC, exitcodes: [0, 2] }) }, send: exit(PID, 2),
-    to: 'exited', actions: [`record running→exited (exit) pid=${PID} retries=0 code=2`] },
+    to: 'exited', actions: [`record running→exited (exit) pid=${PID} retries=0 code=2 expected=true`] },
   { state: 'running', event: 'proc.exited', why: 'unexpected: death by signal is always unexpected', send: exit(PID, null, 'SIGTERM'),
-    to: 'starting.spawning', actions: [`record running→exited (exit) pid=${PID} retries=0 signal=SIGTERM`, 'record exited→starting (exit) pid=null retries=0', 'spawn'] },
+    to: 'starting.spawning', actions: [`record running→exited (exit) pid=${PID} retries=0 signal=SIGTERM expected=false`, 'record exited→starting (exit) pid=null retries=0', 'spawn'] },
   { state: 'running', event: 'proc.exited', why: 'always: even an expected code restarts', given: { spec: makeSpec({ ...SPEC, autorestart: 'always' }) }, send: exit(PID, 0),
-    to: 'starting.spawning', actions: [`record running→exited (exit) pid=${PID} retries=0 code=0`, 'record exited→starting (exit) pid=null retries=0', 'spawn'] },
+    to: 'starting.spawning', actions: [`record running→exited (exit) pid=${PID} retries=0 code=0 expected=true`, 'record exited→starting (exit) pid=null retries=0', 'spawn'] },
   { state: 'running', event: 'proc.exited', why: 'never: an unexpected code rests too', given: { spec: makeSpec({ ...SPEC, autorestart: 'never' }) },
-    to: 'exited', actions: [`record running→exited (exit) pid=${PID} retries=0 code=1`] },
+    to: 'exited', actions: [`record running→exited (exit) pid=${PID} retries=0 code=1 expected=false`] },
   { state: 'running', event: 'proc.exited', why: 'never: a death by signal rests too', given: { spec: makeSpec({ ...SPEC, autorestart: 'never' }) }, send: exit(PID, null, 'SIGKILL'),
-    to: 'exited', actions: [`record running→exited (exit) pid=${PID} retries=0 signal=SIGKILL`] },
+    to: 'exited', actions: [`record running→exited (exit) pid=${PID} retries=0 signal=SIGKILL expected=false`] },
+  // the crash-loop throttle (SPEC §3, issue 7): runs shorter than a minute make the wait grow
+  { state: 'running', event: 'proc.exited', why: 'crash loop: a first quick exit restarts at once, and arms a 0.1 s wait', send: exit(PID, 1, null, QUICK),
+    to: 'starting.spawning', actions: [`record running→exited (exit) pid=${PID} retries=0 code=1 expected=false`, 'record exited→starting (exit) pid=null retries=0', 'spawn'], context: { loopWaitMs: 100 } },
+  { state: 'running', event: 'proc.exited', why: 'crash loop: a further quick exit waits in backoff', given: { loopWaitMs: 100 }, send: exit(PID, 1, null, QUICK),
+    to: 'backoff', actions: [`record running→exited (exit) pid=${PID} retries=0 code=1 expected=false`, 'record exited→backoff (crash-loop) pid=null retries=0 wait=100', 'after backoff 100ms'],
+    context: { loopWaitMs: 200, backoffCause: 'crash-loop', retries: 0 } },
+  { state: 'running', event: 'proc.exited', why: 'crash loop: the wait doubles up to restartdelaymax', given: { loopWaitMs: 20_000 }, send: exit(PID, null, 'SIGSEGV', QUICK),
+    to: 'backoff', actions: [`record running→exited (exit) pid=${PID} retries=0 signal=SIGSEGV expected=false`, 'record exited→backoff (crash-loop) pid=null retries=0 wait=20000', 'after backoff 20000ms'],
+    context: { loopWaitMs: 30_000 } },
+  { state: 'running', event: 'proc.exited', why: 'crash loop: at restartdelaymax the wait stays there', given: { loopWaitMs: 30_000 }, send: exit(PID, 1, null, QUICK),
+    to: 'backoff', actions: [`record running→exited (exit) pid=${PID} retries=0 code=1 expected=false`, 'record exited→backoff (crash-loop) pid=null retries=0 wait=30000', 'after backoff 30000ms'],
+    context: { loopWaitMs: 30_000 } },
+  { state: 'running', event: 'proc.exited', why: 'a run of 60 s resets the crash-loop wait', given: { loopWaitMs: 800 }, send: exit(PID, 1, null, STARTED_AT + 60_000),
+    to: 'starting.spawning', actions: [`record running→exited (exit) pid=${PID} retries=0 code=1 expected=false`, 'record exited→starting (exit) pid=null retries=0', 'spawn'], context: { loopWaitMs: 100 } },
+  { state: 'running', event: 'proc.exited', why: 'restartdelaymax 0: never a wait (Supervisor)', given: { spec: makeSpec({ ...SPEC, restartDelayMaxMs: 0 }), loopWaitMs: 0 }, send: exit(PID, 1, null, QUICK),
+    to: 'starting.spawning', actions: [`record running→exited (exit) pid=${PID} retries=0 code=1 expected=false`, 'record exited→starting (exit) pid=null retries=0', 'spawn'], context: { loopWaitMs: 0 } },
+  { state: 'running', event: 'proc.exited', why: 'an expected exit rests: no wait is planned for it', given: { loopWaitMs: 100 }, send: exit(PID, 0, null, QUICK),
+    to: 'exited', actions: [`record running→exited (exit) pid=${PID} retries=0 code=0 expected=true`] },
   { state: 'running', event: 'proc.exited(stale)', to: 'running', actions: [], context: { pid: PID } },
 
   // ── backoff: no process, a retry timer ─────────────────────────────────────────────────────
   { state: 'backoff', event: 'start', to: 'backoff', actions: [] },
+  { state: 'backoff', event: 'start', why: "a user's start ends a crash-loop wait at once", given: { retries: 0, backoffCause: 'crash-loop', backoffMs: 400, loopWaitMs: 800 },
+    to: 'starting.spawning', actions: ['cancel backoff', 'record backoff→starting (user) pid=null retries=0', 'spawn'], context: { loopWaitMs: 0 } },
   // no process to signal: straight to stopped (Supervisor)
   { state: 'backoff', event: 'stop', to: 'stopped', actions: ['cancel backoff', 'record backoff→stopped (user) pid=null retries=1'] },
   { state: 'backoff', event: 'restart', to: 'starting.spawning',
@@ -278,6 +320,8 @@ const TABLE: readonly Row[] = [
   { state: 'backoff', event: 'proc.spawnFailed', to: 'backoff', actions: [] },
   { state: 'backoff', event: 'proc.exited', to: 'backoff', actions: [] },
   { state: 'backoff', event: 'proc.exited(stale)', to: 'backoff', actions: [] },
+  { state: 'backoff', event: 'after backoff', why: 'a crash-loop wait is over', given: { retries: 0, backoffCause: 'crash-loop', backoffMs: 400, loopWaitMs: 800 },
+    to: 'starting.spawning', actions: ['cancel backoff', 'record backoff→starting (retry) pid=null retries=0', 'spawn'], context: { loopWaitMs: 800 } },
   { state: 'backoff', event: 'after backoff', to: 'starting.spawning', actions: ['cancel backoff', 'record backoff→starting (retry) pid=null retries=1', 'spawn'], context: { retries: 1 } },
 
   // ── stopping.signalled: stopsignal sent, stoptime running ──────────────────────────────────
@@ -292,13 +336,13 @@ const TABLE: readonly Row[] = [
   { state: 'stopping.signalled', event: 'proc.spawned', given: { pid: null }, to: 'stopping.signalled', actions: ['signalGroup stop'], context: { pid: PID } },
   { state: 'stopping.signalled', event: 'proc.spawnFailed', given: { pid: null }, to: 'stopped',
     actions: ['cancel stopTime', `record stopping→stopped (user) pid=null retries=0 message=${FAILURE.message}`] },
-  { state: 'stopping.signalled', event: 'proc.exited', to: 'stopped', actions: ['cancel stopTime', `record stopping→stopped (user) pid=${PID} retries=0 code=1`], context: { pid: null } },
+  { state: 'stopping.signalled', event: 'proc.exited', to: 'stopped', actions: ['cancel stopTime', `record stopping→stopped (user) pid=${PID} retries=0 code=1 expected=true`], context: { pid: null } },
   { state: 'stopping.signalled', event: 'proc.exited', why: 'the row into stopped carries the stop\'s cause', given: { stopCause: 'shutdown' },
-    to: 'stopped', actions: ['cancel stopTime', `record stopping→stopped (shutdown) pid=${PID} retries=0 code=1`] },
+    to: 'stopped', actions: ['cancel stopTime', `record stopping→stopped (shutdown) pid=${PID} retries=0 code=1 expected=true`] },
   // restart: stopping → stopped → starting in one step, each recorded
   { state: 'stopping.signalled', event: 'proc.exited', why: 'a queued start happens once the process is gone', given: { pendingStart: 'reload', stopCause: 'reload' }, send: exit(PID, null, 'SIGTERM'),
     to: 'starting.spawning',
-    actions: ['cancel stopTime', `record stopping→stopped (reload) pid=${PID} retries=0 signal=SIGTERM`, 'record stopped→starting (reload) pid=null retries=0', 'spawn'],
+    actions: ['cancel stopTime', `record stopping→stopped (reload) pid=${PID} retries=0 signal=SIGTERM expected=true`, 'record stopped→starting (reload) pid=null retries=0', 'spawn'],
     context: { pendingStart: null, pid: null, lastExit: null } },
   { state: 'stopping.signalled', event: 'proc.exited(stale)', to: 'stopping.signalled', actions: [], context: { pid: PID } },
   { state: 'stopping.signalled', event: 'after stopTime', to: 'stopping.killed', actions: ['cancel stopTime', 'signalGroup kill'] },
@@ -312,7 +356,7 @@ const TABLE: readonly Row[] = [
   { state: 'stopping.killed', event: 'proc.spawned', why: 'stoptime is over: a process that appears now gets SIGKILL', given: { pid: null },
     to: 'stopping.killed', actions: ['signalGroup kill'], context: { pid: PID } },
   { state: 'stopping.killed', event: 'proc.spawnFailed', given: { pid: null }, to: 'stopped', actions: [`record stopping→stopped (user) pid=null retries=0 message=${FAILURE.message}`] },
-  { state: 'stopping.killed', event: 'proc.exited', send: exit(PID, null, 'SIGKILL'), to: 'stopped', actions: [`record stopping→stopped (user) pid=${PID} retries=0 signal=SIGKILL`] },
+  { state: 'stopping.killed', event: 'proc.exited', send: exit(PID, null, 'SIGKILL'), to: 'stopped', actions: [`record stopping→stopped (user) pid=${PID} retries=0 signal=SIGKILL expected=true`] },
   { state: 'stopping.killed', event: 'proc.exited(stale)', to: 'stopping.killed', actions: [] },
 
   // ── exited: rests until a user starts it ───────────────────────────────────────────────────
@@ -517,14 +561,14 @@ function run(input: Omit<InstanceInput, 'name' | 'spec'> & { spec?: ProgramSpec 
     /** The spawn succeeds: a new pid. */
     spawned: () => {
       const p = nextPid++;
-      actor.send({ type: 'proc.spawned', pid: p });
+      actor.send({ type: 'proc.spawned', pid: p, atMs: clock.now() });
       return p;
     },
     /** The current process exits. */
     exits: (code: number | null, signal: string | null = null) => {
       const p = pid();
       if (p === null) throw new Error(`no process to exit in ${state()}`);
-      actor.send({ type: 'proc.exited', exit: { pid: p, code, signal } });
+      actor.send({ type: 'proc.exited', exit: { pid: p, code, signal }, atMs: clock.now() });
     },
     /** `from→to (cause)` of every row recorded so far. */
     sequence: () => rows.map((r) => `${r.from}→${r.to} (${r.cause})`),
@@ -532,6 +576,64 @@ function run(input: Omit<InstanceInput, 'name' | 'spec'> & { spec?: ProgramSpec 
 }
 
 describe('instance machine: timers', () => {
+  // issue 7: three tight crash loops made the daemon deaf; SPEC §3 throttles them
+  it('a crash loop restarts at once, then waits 0.1 s, 0.2 s … up to restartdelaymax; a minute-long run resets it', () => {
+    const spec = makeSpec({
+      ...SPEC,
+      startTimeMs: 0,
+      autorestart: 'always',
+      restartDelayMaxMs: 300,
+    });
+    const t = run({ startCause: 'user', spec });
+    const crash = () => {
+      t.spawned();
+      t.exits(1);
+    };
+    crash();
+    expect(t.state()).toBe('starting.spawning');
+    for (const wait of [100, 200, 300, 300]) {
+      crash();
+      expect(t.state()).toBe('backoff');
+      t.clock.increment(wait - 1);
+      expect(t.state()).toBe('backoff');
+      t.clock.increment(1);
+      expect(t.state()).toBe('starting.spawning');
+    }
+    t.spawned();
+    t.clock.increment(60_000);
+    t.exits(1);
+    expect(t.state()).toBe('starting.spawning');
+    expect(t.rows.filter((r) => r.to === 'backoff').map((r) => `${r.cause} ${r.waitMs}`)).toEqual([
+      'crash-loop 100',
+      'crash-loop 200',
+      'crash-loop 300',
+      'crash-loop 300',
+    ]);
+  });
+
+  it("a stop during a crash-loop wait goes straight to stopped; a user's start starts at once", () => {
+    const spec = makeSpec({ ...SPEC, startTimeMs: 0, autorestart: 'always' });
+    const t = run({ startCause: 'user', spec });
+    for (let i = 0; i < 2; i++) {
+      t.spawned();
+      t.exits(1);
+    }
+    expect(t.state()).toBe('backoff');
+    t.actor.send({ type: 'start', cause: 'user' });
+    expect(t.state()).toBe('starting.spawning');
+    t.spawned();
+    t.exits(1);
+    t.spawned();
+    t.exits(1);
+    expect(t.state()).toBe('backoff');
+    t.actor.send({ type: 'stop', cause: 'user' });
+    expect(t.state()).toBe('stopped');
+    expect(t.sequence().slice(-2)).toEqual([
+      'exited→backoff (crash-loop)',
+      'backoff→stopped (user)',
+    ]);
+  });
+
   it('starttime: running exactly when it has stayed up startTimeMs', () => {
     const t = run({ startCause: 'user' });
     t.spawned();
@@ -695,7 +797,7 @@ describe('instance machine: timers', () => {
     const first = t.spawned();
     t.clock.increment(100);
     t.actor.send({ type: 'restart', cause: 'user' });
-    t.actor.send({ type: 'proc.exited', exit: { pid: STALE, code: 0, signal: null } }); // ignored
+    t.actor.send(exit(STALE, 0)); // ignored
     expect(t.state()).toBe('stopping.signalled');
     t.exits(null, 'SIGTERM');
     expect(t.state()).toBe('starting.spawning');
@@ -726,7 +828,7 @@ describe('instance machine: timers', () => {
 
   it('an adopted process is watched, and its exit is supervised like any other', () => {
     const t = run();
-    t.actor.send({ type: 'adopt', pid: 4242, procStart: 99 });
+    t.actor.send({ type: 'adopt', pid: 4242, procStart: 99, startedAtMs: 0 });
     expect(t.state()).toBe('running');
     expect(t.effects).toEqual(['record stopped→running (adopted)', 'watch 4242']);
     t.exits(null); // an adopted process's status is unknown: unexpected

@@ -48,7 +48,8 @@ function harness() {
             failure: { message: `no such file: ${NOPE}`, errno: 'ENOENT' },
           });
         } else {
-          self.send({ type: 'proc.spawned', pid: nextPid++ });
+          // atMs: a long run before each exit below, so no crash-loop wait comes into play
+          self.send({ type: 'proc.spawned', pid: nextPid++, atMs: 0 });
         }
       },
       signalGroup: ({ context }, p) => {
@@ -126,7 +127,7 @@ function harness() {
       const r = ref(name);
       const pid = r.getSnapshot().context.pid;
       if (pid === null) throw new Error(`${name} has no process (${instanceState(r)})`);
-      r.send({ type: 'proc.exited', exit: { pid, code, signal } });
+      r.send({ type: 'proc.exited', exit: { pid, code, signal }, atMs: 600_000 });
       guard();
     },
     /** Rows and effects since the last call. */
