@@ -27,9 +27,13 @@ import { waitFor } from './wait.js';
  * sandbox can find, check and kill all of them, grandchildren and detached daemons included.
  */
 
-export const TASKMASTERD = fileURLToPath(
-  new URL('../../dist/src/bin/taskmasterd.js', import.meta.url),
-);
+/**
+ * The built daemon; TM_TEST_TASKMASTERD names another build, to check that a fault test fails
+ * on the code before its fix (run the new test against an old checkout's dist/).
+ */
+export const TASKMASTERD =
+  process.env.TM_TEST_TASKMASTERD ??
+  fileURLToPath(new URL('../../dist/src/bin/taskmasterd.js', import.meta.url));
 
 const MARKER = 'TM_E2E_SANDBOX';
 const POLL_MS = 25;
