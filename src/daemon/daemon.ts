@@ -14,7 +14,7 @@ import { ConfigError, TaskmasterError } from '../domain/errors.js';
 import { instanceName, parseInstanceName, resolveTargets } from '../domain/names.js';
 import type { Cause, ProgramSpec, StoredEvent } from '../domain/types.js';
 import { appendRevision, createAppend } from '../eventlog/append.js';
-import { openEventDb, type EventDb } from '../eventlog/db.js';
+import { openEventDb, relieveEventDb, type EventDb } from '../eventlog/db.js';
 import { processRegister, type LiveProcess, type ProcessRegister } from '../eventlog/processes.js';
 import { queryEvents, type EventQuery } from '../eventlog/query.js';
 import { recover, type Recovered } from '../eventlog/replay.js';
@@ -77,7 +77,9 @@ export class Daemon {
     this.log = openTextLog(config.daemon.logfile, options.echo ?? null);
     this.db = openEventDb(config.daemon.eventlog);
     this.register = processRegister(this.db);
-    this.guard = writeGuard(`event log ${config.daemon.eventlog}`, this.log);
+    this.guard = writeGuard(`event log ${config.daemon.eventlog}`, this.log, {
+      relieve: () => relieveEventDb(this.db),
+    });
     this.revision =
       this.guard.run(() =>
         appendRevision(

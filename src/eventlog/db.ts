@@ -55,6 +55,12 @@ export function openEventDb(file: string): EventDb {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
+  // Each committed transition adds ~3 pages (12 KiB) to the WAL: with the default checkpoint at
+  // 1000 pages the WAL alone would take 4 MiB, enough to fill a small disk by itself, after which
+  // no checkpoint can run (it needs room to grow the database by a page). Checkpoint sooner, and
+  // cut the file back after each.
+  db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   try {
     migrate(db);
   } catch (error) {
@@ -62,6 +68,20 @@ export function openEventDb(file: string): EventDb {
     throw error;
   }
   return db;
+}
+
+/** Pages in the WAL that trigger a checkpoint (~400 KiB; SQLite's default is 1000). */
+const WAL_CHECKPOINT_PAGES = 100;
+/** Bytes the WAL file is cut back to after a checkpoint. */
+const WAL_SIZE_LIMIT = 512 * 1024;
+
+/**
+ * Frees what SQLite holds back after a failed write: the WAL is checkpointed into the database and
+ * truncated. On a small disk the WAL alone can fill it (it is checkpointed only at ~4 MiB), so a
+ * write that failed for want of space may succeed after this, once any space is back.
+ */
+export function relieveEventDb(db: EventDb): void {
+  db.pragma('wal_checkpoint(TRUNCATE)');
 }
 
 function migrate(db: EventDb): void {

@@ -1,4 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { RpcConnection } from '../../src/rpc/connection.js';
 import { CLEAN_STOP, program, programs, Sandbox, withDeadline } from '../helpers/daemon-process.js';
@@ -76,6 +79,73 @@ describe('a crash storm (issue 7.2)', () => {
     );
     await answersStatus(sandbox, port, 5, 1000);
     expect(sandbox.history('storm:0').some((h) => h.includes('crash-loop'))).toBe(false);
+    expect(await withDeadline(sandbox.stop(daemon), 30_000, () => 'the daemon to stop')).toEqual(
+      CLEAN_STOP,
+    );
+  }, 60_000);
+});
+
+/** A tmpfs of `size` mounted on a new temp dir (CI runs as root); null where mounting is refused. */
+function smallDisk(size: string): string | null {
+  const dir = mkdtempSync(join(tmpdir(), 'tm-disk-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir], { stdio: 'pipe' });
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return null;
+  }
+  onTestFinished(() => {
+    // lazy: the daemon may still hold the database open while the sandbox is torn down
+    execFileSync('umount', ['-l', dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+
+/** Writes to `file` until the disk says it is full. */
+function fill(file: string): void {
+  const fd = openSync(file, 'w');
+  const chunk = Buffer.alloc(64 * 1024, 1);
+  try {
+    for (;;) writeSync(fd, chunk);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+describe('a full event-log disk (issue 7.3)', () => {
+  it('supervision and commands go on, the loss is said once, and writing resumes when space returns', async (ctx) => {
+    const disk = smallDisk('2m');
+    if (disk === null) {
+      ctx.skip('mount -t tmpfs was refused (not root?): the full-disk test needs it');
+      return;
+    }
+    const sandbox = Sandbox.create(
+      `programs:\n${crasher('flap', 'numprocs: 5', 'restartdelaymax: 0.1')}${program('quiet')}` +
+        `daemon:\n  eventlog: ${join(disk, 'taskmaster.db')}\nserver:\n  port: 0\n`,
+    );
+    const { daemon, port } = await startDaemon(sandbox);
+    await daemon.waitLine(/INFO quiet:0: running pid \d+/);
+    fill(join(disk, 'filler'));
+    await daemon.waitLine(/ERROR event log .*: cannot write .*history is not being recorded/);
+    const tm = await connect(sandbox, port);
+    // a stop stops and a start starts, with the history not written
+    expect(await tm.call('stop', { names: ['quiet'], wait: true })).toEqual([
+      { name: 'quiet:0', ok: true, message: 'stopped', code: null },
+    ]);
+    expect(await tm.call('start', { names: ['quiet'], wait: true })).toEqual([
+      { name: 'quiet:0', ok: true, message: 'started', code: null },
+    ]);
+    await answersStatus(sandbox, port, 3, 1000);
+    // said once, however many rows are lost
+    expect(daemon.lines.filter((l) => l.includes('history is not being recorded'))).toHaveLength(1);
+    rmSync(join(disk, 'filler'));
+    const { match } = await daemon.waitLine(
+      /WARN event log .*: writing again; (\d+) rows were lost/,
+    );
+    expect(Number(match[1])).toBeGreaterThan(0);
     expect(await withDeadline(sandbox.stop(daemon), 30_000, () => 'the daemon to stop')).toEqual(
       CLEAN_STOP,
     );
