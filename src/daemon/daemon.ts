@@ -19,6 +19,7 @@ import { processRegister, type LiveProcess, type ProcessRegister } from '../even
 import { queryEvents, type EventQuery } from '../eventlog/query.js';
 import { recover, type Recovered } from '../eventlog/replay.js';
 import { bootId, isSameProcess, startTimeToEpochMs } from '../process/identify.js';
+import { findOwnProcesses, OWNER_ENV } from '../process/find-own-processes.js';
 import { killGroup } from '../process/kill-group.js';
 import { watchProcess } from '../process/watch-process.js';
 import { bootDecision } from './boot.js';
@@ -117,6 +118,7 @@ export class Daemon {
       queue,
       publish: (e) => events.next(e),
       log: this.log,
+      childEnv: { [OWNER_ENV]: config.daemon.eventlog },
     });
     this.supervisor = createActor(supervisorMachine.provide({ actors: { instance } }));
   }
@@ -138,7 +140,17 @@ export class Daemon {
     );
     const adopt = new Map<string, LiveProcess>();
     const thisBoot = bootId();
-    for (const p of this.register.unexited()) {
+    const registered = this.guard.run(() => this.register.unexited()) ?? [];
+    // a daemon killed between a fork and its row left a process the register does not know:
+    // found by the mark in its environment, it is put on record and dealt with like the rest
+    const known = new Set(registered.map((p) => `${p.pid}/${p.procStart}`));
+    for (const p of findOwnProcesses(this.config.daemon.eventlog)) {
+      if (known.has(`${p.pid}/${p.procStart}`)) continue;
+      this.log.warn(`${p.name}: pid ${p.pid} runs with no record of its start; taking it back`);
+      this.guard.run(() => this.register.spawned({ ...p, bootId: thisBoot }));
+      registered.unshift({ ...p, bootId: thisBoot });
+    }
+    for (const p of registered) {
       // from another boot (or one not recorded): whatever has that pid now is not ours
       if (thisBoot === null || p.bootId !== thisBoot || !isSameProcess(p.pid, p.procStart)) {
         // it ended while no daemon was watching; its exit status is lost with its parent

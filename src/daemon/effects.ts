@@ -21,6 +21,8 @@ export type EffectDeps = {
   /** Called after the row is committed (or its loss counted): feeds the daemon's event stream. */
   publish: (event: StoredEvent) => void;
   log: TextLog;
+  /** Added to every child's environment: the owner mark (find-own-processes.ts). */
+  childEnv: Readonly<Record<string, string>>;
 };
 
 /**
@@ -69,7 +71,10 @@ export function instanceMachineWithEffects(deps: EffectDeps) {
           }
           let prepared: ReturnType<typeof prepareSpawn>;
           try {
-            prepared = prepareSpawn(context.spec, context.name);
+            prepared = prepareSpawn(context.spec, context.name, {
+              ...process.env,
+              ...deps.childEnv,
+            });
           } catch (error) {
             // /etc/passwd unreadable, say: still a failed start, never a throw into the machine
             const errno = (error as NodeJS.ErrnoException).code ?? null;
