@@ -271,6 +271,11 @@ export class Daemon {
     });
   }
 
+  /** Whether a user's start or stop would do anything to the instance (its machine decides). */
+  accepts(name: string, action: 'start' | 'stop'): boolean {
+    return this.instanceRef(name).getSnapshot().can({ type: action, cause: 'user' });
+  }
+
   /** Sends start/stop/restart to what `targets` names; returns the instance names it reached. */
   command(action: CommandAction, targets: readonly string[], cause: Cause = 'user'): string[] {
     this.refuseWhenStopping();

@@ -19,8 +19,15 @@ export function describeEvent(e: StoredEvent): string {
       return `${e.name}: starting (${e.cause})`;
     case 'running':
       return `${e.name}: running${pid}`;
-    case 'backoff':
-      return `${e.name}: start failed (${failed})${pid}, retry ${e.retries} in ${e.retries} s`;
+    case 'backoff': {
+      const wait = `${(e.waitMs ?? e.retries * 1000) / 1000} s`;
+      if (e.cause === 'crash-loop') return `${e.name}: crash loop: restarting in ${wait}`;
+      // a transient failure (out of descriptors) is not one of the retries startretries counts
+      if (e.waitMs !== null && e.waitMs !== e.retries * 1000) {
+        return `${e.name}: start failed (${failed})${pid}, trying again in ${wait} (not counted)`;
+      }
+      return `${e.name}: start failed (${failed})${pid}, retry ${e.retries} in ${wait}`;
+    }
     case 'fatal':
       return `${e.name}: gave up after ${starts} (${failed})`;
     case 'exited':

@@ -3,7 +3,7 @@ import { followFile, tailFile } from './tail-file.js';
 import type { CommandAction } from '../../machines/supervisor.machine.js';
 import { parseSignal } from '../config/signals.js';
 import { TaskmasterError } from '../domain/errors.js';
-import { LIVE_STATES, REST_STATES, type StoredEvent } from '../domain/types.js';
+import { LIVE_STATES, type StoredEvent } from '../domain/types.js';
 import { LOG_DEFAULT_LIMIT, type ActionResult, type ReloadChanges } from '../rpc/protocol.js';
 import { stream, type Handlers } from '../rpc/server.js';
 import type { Daemon } from './daemon.js';
@@ -62,13 +62,15 @@ async function control(
   const names = daemon.resolve(targets);
   const results = new Map<string, ActionResult>();
   const send: string[] = [];
-  for (const status of daemon.status(names)) {
-    if (action === 'start' && ['starting', 'running', 'backoff'].includes(status.state)) {
-      results.set(status.name, failure(status.name, 'ALREADY_STARTED', 'already started'));
-    } else if (action === 'stop' && REST_STATES.includes(status.state)) {
-      results.set(status.name, failure(status.name, 'NOT_RUNNING', 'not running'));
+  for (const name of names) {
+    // the instance's own table says whether the command would do anything (a crash-loop wait
+    // takes a start, a failed start's backoff does not)
+    if (action === 'restart' || daemon.accepts(name, action)) {
+      send.push(name);
+    } else if (action === 'start') {
+      results.set(name, failure(name, 'ALREADY_STARTED', 'already started'));
     } else {
-      send.push(status.name);
+      results.set(name, failure(name, 'NOT_RUNNING', 'not running'));
     }
   }
   // subscribed before the command is sent, so that no outcome can slip past

@@ -342,3 +342,65 @@ describe('the spawned environment', () => {
 function waitForFile(file: string): Promise<string> {
   return waitFor(interval(20).pipe(map(() => file)), existsSync, `${file} to exist`);
 }
+
+describe('crash loops (SPEC §3, issue 7)', () => {
+  const LOOP = `
+    cmd: sh -c 'exit 3'
+    starttime: 0
+    autorestart: always
+    restartdelaymax: 60
+`;
+
+  it('the first restart is at once, the next waits in backoff (crash-loop), 0.1 s then 0.2 s', async () => {
+    const td = start(`  flap:${LOOP}`);
+    const second = await td.waitEvent(
+      (e) => e.name === 'flap:0' && e.to === 'backoff' && e.waitMs === 200,
+      'the second crash-loop wait',
+    );
+    expect(second.cause).toBe('crash-loop');
+    const rows = td.daemon.events({ names: ['flap:0'] }).filter((e) => e.seq <= second.seq);
+    expect(
+      rows.map(
+        (e) => `${e.from} -> ${e.to} (${e.cause})${e.waitMs === null ? '' : ` ${e.waitMs}`}`,
+      ),
+    ).toEqual([
+      'stopped -> starting (autostart)',
+      'starting -> running (timeout)',
+      'running -> exited (exit)',
+      'exited -> starting (exit)',
+      'starting -> running (timeout)',
+      'running -> exited (exit)',
+      'exited -> backoff (crash-loop) 100',
+      'backoff -> starting (retry)',
+      'starting -> running (timeout)',
+      'running -> exited (exit)',
+      'exited -> backoff (crash-loop) 200',
+    ]);
+    // the exit is recorded as unexpected: 3 is not in exitcodes
+    expect(rows.filter((e) => e.to === 'exited').map((e) => e.expected)).toEqual([
+      false,
+      false,
+      false,
+    ]);
+  });
+
+  it("a user's start during the wait starts it at once; a stop there goes straight to stopped", async () => {
+    const td = start(`  flap:${LOOP}`);
+    await td.waitEvent(
+      (e) => e.name === 'flap:0' && e.to === 'backoff' && (e.waitMs ?? 0) >= 800,
+      'a crash-loop wait of 0.8 s or more',
+    );
+    const mark = td.mark();
+    expect(td.daemon.accepts('flap:0', 'start')).toBe(true);
+    td.daemon.command('start', ['flap:0']);
+    const started = await td.waitState('flap:0', 'starting', mark);
+    expect(`${started.from} -> ${started.to} (${started.cause})`).toBe(
+      'backoff -> starting (user)',
+    );
+    await td.waitEvent((e) => e.name === 'flap:0' && e.to === 'backoff', 'the wait again', mark);
+    const stopMark = td.mark();
+    td.daemon.command('stop', ['flap:0']);
+    const stopped = await td.waitState('flap:0', 'stopped', stopMark);
+    expect(`${stopped.from} -> ${stopped.to} (${stopped.cause})`).toBe('backoff -> stopped (user)');
+  });
+});

@@ -55,6 +55,26 @@ describe('describeEvent', () => {
     ).toBe('web:0: start failed (exited killed by SIGSEGV) pid 7, retry 3 in 3 s');
   });
 
+  it('a crash-loop wait and a transient failure say how long they wait (issue 7)', () => {
+    expect(
+      describeEvent(ev({ from: 'exited', to: 'backoff', cause: 'crash-loop', waitMs: 400 })),
+    ).toBe('web:0: crash loop: restarting in 0.4 s');
+    expect(
+      describeEvent(
+        ev({
+          from: 'starting',
+          to: 'backoff',
+          cause: 'spawn-error',
+          retries: 0,
+          waitMs: 1000,
+          message: 'cannot open /srv/web.log: EMFILE (too many open files)',
+        }),
+      ),
+    ).toBe(
+      'web:0: start failed (spawn error: cannot open /srv/web.log: EMFILE (too many open files)), trying again in 1 s (not counted)',
+    );
+  });
+
   it('fatal counts the failed starts: the first try and every retry', () => {
     expect(
       describeEvent(ev({ from: 'starting', to: 'fatal', cause: 'exit', exitCode: 2, retries: 3 })),
