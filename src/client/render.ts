@@ -124,6 +124,7 @@ export function eventLine(e: StoredEvent): string {
   if (e.signal !== null) extra.push(`killed by ${e.signal}`);
   else if (e.exitCode !== null) extra.push(`exit code ${e.exitCode}`);
   if (e.message !== null) extra.push(e.message);
+  if (e.waitMs !== null) extra.push(`waits ${e.waitMs / 1000} s`);
   const head = `${formatTime(e.atMs)}  ${e.name}  ${e.from} -> ${e.to}  (${e.cause})`;
   return extra.length === 0 ? head : `${head}  ${extra.join(', ')}`;
 }
@@ -150,6 +151,10 @@ export type EventJson = {
   signal: string | null;
   retries: number;
   message: string | null;
+  /** The wait of a backoff row (ms), else null. */
+  waitms: number | null;
+  /** For a row with an exit: whether it was expected (code in exitcodes, or asked by a stop). */
+  expected: boolean | null;
   revision: number;
 };
 
@@ -166,6 +171,8 @@ export function eventJson(e: StoredEvent): EventJson {
     signal: e.signal,
     retries: e.retries,
     message: e.message,
+    waitms: e.waitMs,
+    expected: e.expected,
     revision: e.revision,
   };
 }

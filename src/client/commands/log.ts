@@ -16,8 +16,9 @@ export const log: Command = {
     '(autostart)`, then the pid, the exit code or signal, and the message when there are.',
     'TIME is a time (2026-11-24, 2026-11-24 21:25, 21:25 today, ISO with a zone), epoch ms,',
     'or a duration back from now: 30s, 10m, 2h, 1d. --json prints an array of {seq, time,',
-    'name, from, to, cause, pid, exitcode, signal, retries, message, revision}; with -f, one',
-    'such object a line. -f runs until Ctrl-C, which ends it with status 0.',
+    'name, from, to, cause, pid, exitcode, signal, retries, message, waitms, expected,',
+    'revision}; with -f, one such object a line. -f runs until Ctrl-C, which ends it with',
+    'status 0.',
   ],
   options: [
     { long: '--limit', short: '-n', value: 'N', help: 'only the newest N events' },

@@ -199,6 +199,9 @@ describe('events', () => {
     ).toBe(
       '2026-11-24 21:25:10.703  web:0  starting -> backoff  (spawn-error)  no such file: /usr/bin/nope',
     );
+    expect(
+      eventLine(event({ from: 'exited', to: 'backoff', cause: 'crash-loop', waitMs: 400 })),
+    ).toBe('2026-11-24 21:25:10.703  web:0  exited -> backoff  (crash-loop)  waits 0.4 s');
   });
 
   it('gives --json the names of SPEC §6', () => {
@@ -214,6 +217,8 @@ describe('events', () => {
       signal: null,
       retries: 0,
       message: null,
+      waitms: null,
+      expected: null,
       revision: 2,
     });
   });
