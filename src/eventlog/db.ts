@@ -43,6 +43,74 @@ const MIGRATIONS: readonly string[] = [
   // the machine once, so that no reader (tm log, alerts) re-derives the rules
   `ALTER TABLE events ADD COLUMN wait_ms INTEGER;
    ALTER TABLE events ADD COLUMN expected INTEGER;`,
+  // The log as the record (issue 8): besides transitions it holds what was asked over the wire
+  // (kind 'action', with the client) and the daemon's own life (kind 'daemon', no instance), so
+  // name and from/to may be null. And a summary row per instance, kept by a trigger in the same
+  // transaction as each insert: its last state and the last start or stop a user asked for, so a
+  // start of the daemon reads one row per instance however long the history is, and the count
+  // of its rows, which retention prunes against.
+  `CREATE TABLE events_v4 (
+     seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+     at_ms      INTEGER NOT NULL,
+     kind       TEXT    NOT NULL DEFAULT 'transition',
+     name       TEXT,
+     from_state TEXT,
+     to_state   TEXT,
+     cause      TEXT    NOT NULL,
+     pid        INTEGER,
+     exit_code  INTEGER,
+     signal     TEXT,
+     retries    INTEGER NOT NULL DEFAULT 0,
+     message    TEXT,
+     revision   INTEGER NOT NULL,
+     wait_ms    INTEGER,
+     expected   INTEGER,
+     action     TEXT,
+     client     TEXT
+   );
+   INSERT INTO events_v4 (seq, at_ms, name, from_state, to_state, cause, pid, exit_code, signal,
+                          retries, message, revision, wait_ms, expected)
+     SELECT seq, at_ms, name, from_state, to_state, cause, pid, exit_code, signal,
+            retries, message, revision, wait_ms, expected FROM events;
+   DROP TABLE events;
+   ALTER TABLE events_v4 RENAME TO events;
+   CREATE INDEX events_by_name ON events (name, seq);
+   CREATE INDEX events_by_time ON events (at_ms);
+   CREATE TABLE instances (
+     name     TEXT    PRIMARY KEY,
+     last_seq INTEGER NOT NULL,
+     state    TEXT,
+     retries  INTEGER NOT NULL DEFAULT 0,
+     at_ms    INTEGER NOT NULL,
+     intent   TEXT,
+     rows     INTEGER NOT NULL DEFAULT 0
+   );
+   INSERT INTO instances (name, last_seq, state, retries, at_ms, rows)
+     SELECT e.name, e.seq, e.to_state, e.retries, e.at_ms, c.n
+     FROM events e JOIN (SELECT name, MAX(seq) AS last, COUNT(*) AS n FROM events GROUP BY name) c
+       ON e.seq = c.last;
+   UPDATE instances SET intent = (
+     SELECT CASE to_state WHEN 'starting' THEN 'start' ELSE 'stop' END FROM events
+     WHERE events.name = instances.name AND cause = 'user'
+       AND to_state IN ('starting', 'stopping', 'stopped')
+     ORDER BY seq DESC LIMIT 1);
+   CREATE TRIGGER events_summary AFTER INSERT ON events WHEN NEW.name IS NOT NULL BEGIN
+     INSERT INTO instances (name, last_seq, state, retries, at_ms, intent, rows)
+       VALUES (NEW.name, NEW.seq,
+               CASE WHEN NEW.kind = 'transition' THEN NEW.to_state END,
+               NEW.retries, NEW.at_ms,
+               CASE WHEN NEW.kind = 'transition' AND NEW.cause = 'user'
+                     AND NEW.to_state IN ('starting', 'stopping', 'stopped')
+                    THEN CASE NEW.to_state WHEN 'starting' THEN 'start' ELSE 'stop' END END,
+               1)
+     ON CONFLICT (name) DO UPDATE SET
+       rows = rows + 1,
+       last_seq = CASE WHEN NEW.kind = 'transition' THEN excluded.last_seq ELSE last_seq END,
+       state = COALESCE(excluded.state, state),
+       retries = CASE WHEN NEW.kind = 'transition' THEN excluded.retries ELSE retries END,
+       at_ms = CASE WHEN NEW.kind = 'transition' THEN excluded.at_ms ELSE at_ms END,
+       intent = COALESCE(excluded.intent, intent);
+   END;`,
 ];
 
 /**

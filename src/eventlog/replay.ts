@@ -12,38 +12,29 @@ export type Recovered = {
   intent: 'start' | 'stop' | null;
 };
 
-/** The last known state of every instance the log has heard of, by name. */
+/**
+ * The last known state of every instance the log has heard of, by name: one row per instance of
+ * the summary the log keeps as it is written (db.ts), so the daemon's start does not depend on
+ * the length of the history.
+ */
 export function recover(db: EventDb): Map<string, Recovered> {
-  const last = db
-    .prepare(
-      `SELECT name, to_state, retries, at_ms FROM events
-       WHERE seq IN (SELECT MAX(seq) FROM events GROUP BY name)`,
-    )
+  const rows = db
+    .prepare(`SELECT name, state, retries, at_ms, intent FROM instances WHERE state IS NOT NULL`)
     .all() as {
     name: string;
-    to_state: State;
+    state: State;
     retries: number;
     at_ms: number;
+    intent: 'start' | 'stop' | null;
   }[];
-  const intents = db
-    .prepare(
-      `SELECT name, to_state FROM events WHERE seq IN (
-         SELECT MAX(seq) FROM events
-         WHERE cause = 'user' AND to_state IN ('starting', 'stopping', 'stopped')
-         GROUP BY name)`,
-    )
-    .all() as { name: string; to_state: State }[];
-  const intentOf = new Map(
-    intents.map((r) => [r.name, r.to_state === 'starting' ? 'start' : 'stop'] as const),
-  );
   const out = new Map<string, Recovered>();
-  for (const r of last) {
+  for (const r of rows) {
     out.set(r.name, {
       name: r.name,
-      state: r.to_state,
+      state: r.state,
       retries: r.retries,
       atMs: r.at_ms,
-      intent: intentOf.get(r.name) ?? null,
+      intent: r.intent,
     });
   }
   return out;

@@ -111,3 +111,69 @@ describe('openEventDb', () => {
     expect(openOnFile()).toBe(before);
   });
 });
+
+describe('schema 4: the summary of each instance (issue 8: a start independent of history)', () => {
+  it('an event log of schema 3 is upgraded with its rows, their seq and a summary per instance', () => {
+    const file = tempFile();
+    const old = raw(file);
+    // the schema as taskmaster 0.1 left it (migrations 1 to 3)
+    old.exec(`CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at_ms INTEGER NOT NULL,
+      name TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL, cause TEXT NOT NULL,
+      pid INTEGER, exit_code INTEGER, signal TEXT, retries INTEGER NOT NULL, message TEXT,
+      revision INTEGER NOT NULL, wait_ms INTEGER, expected INTEGER);
+      CREATE INDEX events_by_name ON events (name, seq);
+      CREATE TABLE revisions (revision INTEGER PRIMARY KEY, at_ms INTEGER NOT NULL,
+        file TEXT NOT NULL, summary TEXT NOT NULL);
+      CREATE TABLE processes (pid INTEGER NOT NULL, proc_start INTEGER NOT NULL,
+        name TEXT NOT NULL, spawned_ms INTEGER NOT NULL, exited_ms INTEGER, boot_id TEXT,
+        PRIMARY KEY (pid, proc_start));
+      PRAGMA user_version = 3;`);
+    const insert = old.prepare(
+      `INSERT INTO events (at_ms, name, from_state, to_state, cause, retries, revision)
+       VALUES (?, ?, ?, ?, ?, ?, 1)`,
+    );
+    insert.run(1, 'web:0', 'stopped', 'starting', 'user', 0);
+    insert.run(2, 'web:0', 'starting', 'running', 'timeout', 0);
+    insert.run(3, 'web:1', 'stopped', 'starting', 'autostart', 0);
+    insert.run(4, 'web:1', 'starting', 'backoff', 'exit', 2);
+    insert.run(5, 'web:0', 'running', 'stopping', 'user', 0);
+    insert.run(6, 'web:0', 'stopping', 'stopped', 'user', 0);
+    old.close();
+
+    const db = open(file);
+    expect(queryEvents(db).map((e) => `${e.seq} ${e.name} ${e.to}`)).toEqual([
+      '1 web:0 starting',
+      '2 web:0 running',
+      '3 web:1 starting',
+      '4 web:1 backoff',
+      '5 web:0 stopping',
+      '6 web:0 stopped',
+    ]);
+    const summary = () => db.prepare('SELECT * FROM instances ORDER BY name').all();
+    expect(summary()).toEqual([
+      {
+        name: 'web:0',
+        last_seq: 6,
+        state: 'stopped',
+        retries: 0,
+        at_ms: 6,
+        intent: 'stop',
+        rows: 4,
+      },
+      { name: 'web:1', last_seq: 4, state: 'backoff', retries: 2, at_ms: 4, intent: null, rows: 2 },
+    ]);
+    // and it is kept up to date as rows are added: seq goes on, the intent changes with a start
+    const append = createAppend(db, () => 2);
+    const stored = append(makeEvent({ atMs: 7, name: 'web:0', cause: 'user' }));
+    expect(stored.seq).toBe(7);
+    expect(summary()[0]).toEqual({
+      name: 'web:0',
+      last_seq: 7,
+      state: 'starting',
+      retries: 0,
+      at_ms: 7,
+      intent: 'start',
+      rows: 5,
+    });
+  });
+});
