@@ -33,6 +33,7 @@ export const DAEMON_DEFAULTS: Readonly<DaemonSection> = Object.freeze({
   logfile: 'taskmaster.log',
   eventlog: 'taskmaster.db',
   pidfile: 'taskmaster.pid',
+  eventRetention: Object.freeze({ perInstance: 10_000, days: 90 }),
 });
 
 export const SERVER_DEFAULTS: Readonly<ServerSection> = Object.freeze({

@@ -16,6 +16,13 @@ export type DaemonSection = {
   logfile: string;
   eventlog: string;
   pidfile: string;
+  eventRetention: EventRetention;
+};
+
+/** How much history the event log keeps (SPEC §5): per instance, and in days. */
+export type EventRetention = {
+  perInstance: number;
+  days: number;
 };
 
 export type ServerSection = {

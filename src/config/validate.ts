@@ -41,7 +41,8 @@ export const PROGRAM_KEYS = [
   'user',
   'priority',
 ] as const;
-export const DAEMON_KEYS = ['logfile', 'eventlog', 'pidfile'] as const;
+export const DAEMON_KEYS = ['logfile', 'eventlog', 'pidfile', 'eventretention'] as const;
+export const RETENTION_KEYS = ['perinstance', 'days'] as const;
 export const SERVER_KEYS = ['host', 'port', 'tokenfile'] as const;
 export const EMAIL_KEYS = ['smtp', 'from', 'to', 'events', 'digest'] as const;
 export const SMTP_KEYS = ['host', 'port', 'secure', 'user', 'pass'] as const;
@@ -509,6 +510,16 @@ function daemon(w: Walk, s: Section): DaemonSection {
     logfile: s.read('logfile', file, path.resolve(w.dir, d.logfile)),
     eventlog: s.read('eventlog', file, path.resolve(w.dir, d.eventlog)),
     pidfile: s.read('pidfile', file, path.resolve(w.dir, d.pidfile)),
+    eventRetention: retention(s.section('eventretention', RETENTION_KEYS)),
+  };
+}
+
+function retention(s: Section): DaemonSection['eventRetention'] {
+  const d = DAEMON_DEFAULTS.eventRetention;
+  return {
+    // fewer than 100 rows would not even hold one crash loop's story
+    perInstance: s.read('perinstance', integer(100, 100_000_000), d.perInstance),
+    days: s.read('days', integer(1, 36_500), d.days),
   };
 }
 

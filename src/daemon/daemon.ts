@@ -18,6 +18,7 @@ import { openEventDb, relieveEventDb, type EventDb } from '../eventlog/db.js';
 import { processRegister, type LiveProcess, type ProcessRegister } from '../eventlog/processes.js';
 import { queryEvents, type EventQuery } from '../eventlog/query.js';
 import { recover, type Recovered } from '../eventlog/replay.js';
+import { pruner } from '../eventlog/retention.js';
 import { bootId, isSameProcess, startTimeToEpochMs } from '../process/identify.js';
 import { findOwnProcesses, OWNER_ENV } from '../process/find-own-processes.js';
 import { killGroup } from '../process/kill-group.js';
@@ -32,6 +33,7 @@ import { RpcServer } from '../rpc/server.js';
 import { ensureToken } from '../rpc/auth.js';
 import type { AddressInfo } from 'node:net';
 import { openTextLog, type TextLog } from './text-log.js';
+import { RetentionKeeper } from './retention.js';
 import { WorkQueue } from './work-queue.js';
 import { writeGuard, type WriteGuard } from './write-guard.js';
 
@@ -60,6 +62,7 @@ export class Daemon {
   private readonly register: ProcessRegister;
   /** Every write to the event log: a full disk is said once, counted, never thrown. */
   private readonly guard: WriteGuard;
+  private readonly retention: RetentionKeeper;
   private readonly supervisor: Actor<typeof supervisorMachine>;
   private readonly lastEventAt = new Map<string, number>();
   /** What the event log says of each instance at the end of the previous run (read once). */
@@ -100,7 +103,13 @@ export class Daemon {
     for (const r of this.recovered.values()) this.lastEventAt.set(r.name, r.atMs);
     const events = new Subject<StoredEvent>();
     this.events$ = events.asObservable();
+    this.retention = new RetentionKeeper(
+      pruner(this.db),
+      () => this.config.daemon.eventRetention,
+      this.guard,
+    );
     this.events$.subscribe((e) => {
+      if (e.seq > 0) this.retention.stored(e.name);
       this.lastEventAt.set(e.name, e.atMs);
       const line = describeEvent(e);
       if (e.to === 'fatal' || (e.to === 'exited' && e.cause === 'exit')) this.log.warn(line);
@@ -175,6 +184,7 @@ export class Daemon {
       }
     }
     this.supervisor.start();
+    this.retention.start();
     this.supervisor.send({
       type: 'plan.apply',
       plan: diff([], this.config.programs),
@@ -368,6 +378,7 @@ export class Daemon {
       await closing;
       this.log.info('shutdown complete');
       releasePidfile(this.config.daemon.pidfile);
+      this.retention.stop();
       this.db.close();
       this.log.close();
       this.markStopped();
@@ -435,6 +446,7 @@ export class Daemon {
   /** Releases the files of a daemon that never booted (it could not listen, say). */
   close(): void {
     releasePidfile(this.config.daemon.pidfile);
+    this.retention.stop();
     this.db.close();
     this.log.close();
   }

@@ -64,6 +64,7 @@ describe('defaults', () => {
       logfile: '/srv/tm/taskmaster.log',
       eventlog: '/srv/tm/taskmaster.db',
       pidfile: '/srv/tm/taskmaster.pid',
+      eventRetention: { perInstance: 10_000, days: 90 },
     });
     expect(config.server).toEqual({
       host: '127.0.0.1',
@@ -483,7 +484,7 @@ describe('unknown keys', () => {
     ['daemon: { logfle: x }', '4:11: daemon.logfle: unknown key\n  hint: did you mean logfile?'],
     [
       'daemon: { x: 1 }',
-      '4:11: daemon.x: unknown key\n  hint: known keys: logfile, eventlog, pidfile',
+      '4:11: daemon.x: unknown key\n  hint: known keys: logfile, eventlog, pidfile, eventretention',
     ],
     ['server: { prt: 1 }', '4:11: server.prt: unknown key\n  hint: did you mean port?'],
     [
@@ -509,12 +510,14 @@ describe('daemon and server', () => {
   it('reads every key, resolving relative paths against the config folder', () => {
     const config = load(
       `${web()}daemon:\n  logfile: logs/tm.log\n  eventlog: /var/lib/tm/events.db\n  pidfile: ../run/tm.pid\n` +
+        `  eventretention: { perinstance: 500, days: 7 }\n` +
         `server:\n  host: 0.0.0.0\n  port: 0\n  tokenfile: secret/token\n`,
     );
     expect(config.daemon).toEqual({
       logfile: '/srv/tm/logs/tm.log',
       eventlog: '/var/lib/tm/events.db',
       pidfile: '/srv/run/tm.pid',
+      eventRetention: { perInstance: 500, days: 7 },
     });
     expect(config.server).toEqual({ host: '0.0.0.0', port: 0, tokenfile: '/srv/tm/secret/token' });
   });
@@ -531,6 +534,10 @@ describe('daemon and server', () => {
     ['daemon: { logfile: "" }', '4:20: daemon.logfile: expected a file path, found ""'],
     ['daemon: { eventlog: [a] }', '4:21: daemon.eventlog: expected a file path, found a list'],
     ['daemon: { pidfile: null }', '4:20: daemon.pidfile: expected a file path, found nothing'],
+    [
+      'daemon: { eventretention: { perinstance: 10 } }',
+      '4:42: daemon.eventretention.perinstance: expected an integer from 100 to 100000000, found 10',
+    ],
     ['server: { host: "" }', '4:17: server.host: expected a host name or address, found ""'],
     [
       'server: { port: 65536 }',
