@@ -74,6 +74,9 @@ const ticks = () => {
 const rssMiB = () =>
   Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${daemon.pid}/status`, 'utf8'))[1]) / 1024;
 
+/** CPU % of one core: clock ticks (1/100 s) used over a wall-clock span in ms. */
+const percent = (ticksUsed, ms) => (ticksUsed * 1000) / ms;
+
 /** One `status` as a new tm would ask it: connect, hello, status. */
 async function statusMs() {
   const t0 = performance.now();
@@ -103,14 +106,14 @@ while (Date.now() - windowStart < minutes * 60_000) {
   rssMax = Math.max(rssMax, rssMiB());
   if (Date.now() - lastMinute >= 60_000) {
     const t = ticks();
-    perMinute.push(((t - minuteTicks) / ((Date.now() - lastMinute) / 10)).toFixed(0));
+    perMinute.push(percent(t - minuteTicks, Date.now() - lastMinute).toFixed(1));
     minuteTicks = t;
     lastMinute = Date.now();
   }
   // one status a second, as a watching operator or a monitoring check would ask
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1000 - ms)));
 }
-const cpu = ((ticks() - ticksStart) / ((Date.now() - windowStart) / 10)).toFixed(1);
+const cpu = percent(ticks() - ticksStart, Date.now() - windowStart).toFixed(1);
 const rssEnd = rssMiB();
 const size = (f) => {
   try {

@@ -1,4 +1,4 @@
-import type { State, StoredEvent } from '../domain/types.js';
+import type { LogRow, State, StoredEvent } from '../domain/types.js';
 import type { ActionResult, InstanceStatus, ReloadChanges } from '../rpc/protocol.js';
 
 /**
@@ -174,5 +174,40 @@ export function eventJson(e: StoredEvent): EventJson {
     waitms: e.waitMs,
     expected: e.expected,
     revision: e.revision,
+  };
+}
+
+/** Any row of `tm log`: a transition as eventLine; an action or a daemon row in words. */
+export function logLine(row: LogRow): string {
+  if (row.kind === 'transition') return eventLine(row);
+  const who = row.name ?? 'taskmasterd';
+  const by = row.client === null ? '' : `  (asked by ${row.client})`;
+  const message = row.message === null ? '' : `  ${row.message}`;
+  return `${formatTime(row.atMs)}  ${who}  ${row.action}${by}${message}`;
+}
+
+/** An action or daemon row as `tm log --json` prints it; transitions keep eventJson's shape. */
+export type NoteJson = {
+  seq: number;
+  time: number;
+  kind: 'action' | 'daemon';
+  name: string | null;
+  action: string;
+  client: string | null;
+  message: string | null;
+  revision: number;
+};
+
+export function logJson(row: LogRow): (EventJson & { kind: 'transition' }) | NoteJson {
+  if (row.kind === 'transition') return { ...eventJson(row), kind: 'transition' };
+  return {
+    seq: row.seq,
+    time: row.atMs,
+    kind: row.kind,
+    name: row.name,
+    action: row.action,
+    client: row.client,
+    message: row.message,
+    revision: row.revision,
   };
 }

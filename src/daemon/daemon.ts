@@ -12,11 +12,24 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { ConfigError, TaskmasterError } from '../domain/errors.js';
 import { instanceName, parseInstanceName, resolveTargets } from '../domain/names.js';
-import type { Cause, ProgramSpec, StoredEvent } from '../domain/types.js';
-import { appendRevision, createAppend } from '../eventlog/append.js';
+import type { Cause, LogRow, ProgramSpec, StoredEvent } from '../domain/types.js';
+import {
+  appendRevision,
+  createAppend,
+  createAppendNote,
+  type AppendNote,
+  type Note,
+} from '../eventlog/append.js';
 import { openEventDb, relieveEventDb, type EventDb } from '../eventlog/db.js';
 import { processRegister, type LiveProcess, type ProcessRegister } from '../eventlog/processes.js';
-import { queryEvents, type EventQuery } from '../eventlog/query.js';
+import {
+  knownNames,
+  lastDaemonRow,
+  queryEvents,
+  queryLog,
+  type EventQuery,
+} from '../eventlog/query.js';
+import { VERSION } from '../domain/version.js';
 import { recover, type Recovered } from '../eventlog/replay.js';
 import { pruner } from '../eventlog/retention.js';
 import { bootId, isSameProcess, startTimeToEpochMs } from '../process/identify.js';
@@ -56,6 +69,10 @@ const SHUTDOWN_MARGIN_MS = 5_000;
  */
 export class Daemon {
   readonly events$: Observable<StoredEvent>;
+  /** Every row as it is stored: the transitions of events$, and actions and daemon rows. */
+  readonly journal$: Observable<LogRow>;
+  private readonly journal = new Subject<LogRow>();
+  private readonly appendNote: AppendNote;
   readonly log: TextLog;
   private config: Config;
   private readonly db: EventDb;
@@ -95,6 +112,23 @@ export class Daemon {
     this.log.info(
       `taskmasterd ${process.pid} starting with ${config.file} (revision ${this.revision})`,
     );
+    this.journal$ = this.journal.asObservable();
+    this.appendNote = createAppendNote(this.db, () => this.revision);
+    // the daemon's own life is in the log: a previous run that left no `stopped` row ended
+    // without a shutdown, and its last row says when it was last heard of
+    const previous = this.guard.run(() => lastDaemonRow(this.db)) ?? null;
+    if (previous !== null && previous.action === 'started') {
+      const message = `the previous taskmasterd (${previous.message ?? 'unknown'}) ended without a shutdown (a crash, or SIGKILL); last heard of at ${new Date(previous.lastAtMs).toISOString()}`;
+      this.log.warn(message);
+      this.note({ kind: 'daemon', name: null, action: 'crashed', client: null, message });
+    }
+    this.note({
+      kind: 'daemon',
+      name: null,
+      action: 'started',
+      client: null,
+      message: `version ${VERSION}, pid ${process.pid}, ${config.file}, config revision ${this.revision}`,
+    });
     if (config.email !== null) {
       this.log.warn('email: alerts are not built in this version; no mail will be sent');
     }
@@ -109,6 +143,7 @@ export class Daemon {
       this.guard,
     );
     this.events$.subscribe((e) => {
+      this.journal.next({ kind: 'transition', ...e });
       if (e.seq > 0) this.retention.stored(e.name);
       this.lastEventAt.set(e.name, e.atMs);
       const line = describeEvent(e);
@@ -298,6 +333,35 @@ export class Daemon {
     return queryEvents(this.db, query);
   }
 
+  /** Every kind of row, for `tm log`. */
+  logRows(query: EventQuery): LogRow[] {
+    return queryLog(this.db, query);
+  }
+
+  /**
+   * Appends a row that is not a transition (guarded: a full disk loses it, says so, and goes
+   * on) and publishes it on journal$.
+   */
+  note(note: Note): void {
+    const row = this.guard.run(() => this.appendNote(note));
+    if (row !== undefined && row.name !== null) this.retention.stored(row.name);
+    this.journal.next(row ?? { ...note, atMs: Date.now(), seq: 0, revision: this.revision });
+  }
+
+  /**
+   * Instance names for `tm log`: those of the config in force, and those the log has rows of,
+   * so the history of a program removed from the config can still be read.
+   */
+  resolveForLog(targets: readonly string[]): string[] {
+    const programs = new Map(this.config.programs.map((p) => [p.name, p.numprocs]));
+    for (const name of this.guard.run(() => knownNames(this.db)) ?? []) {
+      const { program, index } = parseInstanceName(name);
+      if (!Number.isInteger(index)) continue;
+      programs.set(program, Math.max(programs.get(program) ?? 0, index + 1));
+    }
+    return resolveTargets(targets, programs);
+  }
+
   /**
    * Reads and validates the config file again, then applies only what changed (SPEC §4). An
    * invalid config is refused whole: the ConfigError is logged and thrown, nothing changes.
@@ -377,6 +441,13 @@ export class Daemon {
       this.server?.closeAll();
       await closing;
       this.log.info('shutdown complete');
+      this.note({
+        kind: 'daemon',
+        name: null,
+        action: 'stopped',
+        client: null,
+        message: 'shutdown',
+      });
       releasePidfile(this.config.daemon.pidfile);
       this.retention.stop();
       this.db.close();

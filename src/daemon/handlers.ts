@@ -33,16 +33,17 @@ export function rpcHandlers(daemon: Daemon): Handlers {
       return { pid: process.pid };
     },
     log: ({ names, limit, sinceMs, follow }) => {
-      const selected = names.length === 0 ? undefined : new Set(daemon.resolve(names));
-      const history = daemon.events({
+      // programs removed from the config still have their history
+      const selected = names.length === 0 ? undefined : new Set(daemon.resolveForLog(names));
+      const history = daemon.logRows({
         ...(selected === undefined ? {} : { names: [...selected] }),
         limit: limit ?? LOG_DEFAULT_LIMIT,
         ...(sinceMs === null ? {} : { sinceMs }),
       });
       if (!follow) return history;
-      const live = daemon.events$.pipe(
+      const live = daemon.journal$.pipe(
         filter((e) => e.seq > (history.at(-1)?.seq ?? 0)),
-        filter((e) => selected === undefined || selected.has(e.name)),
+        filter((e) => selected === undefined || (e.name !== null && selected.has(e.name))),
       );
       return stream(history, live);
     },

@@ -106,3 +106,23 @@ export type TransitionEvent = {
 
 /** A TransitionEvent once stored: `seq` orders events across the whole log. */
 export type StoredEvent = TransitionEvent & { seq: number; revision: number };
+
+/**
+ * A row of the event log that is not a transition: what was asked over the wire (`action`, with
+ * the client who asked) or the daemon's own life (`daemon`: started, stopped, ended without a
+ * shutdown). `name` is the instance an action reached, null for a daemon-wide one.
+ */
+export type NoteRow = {
+  kind: 'action' | 'daemon';
+  seq: number;
+  atMs: number;
+  name: string | null;
+  /** `start`, `stop`, `signal SIGHUP`, `reload` …; for the daemon: `started`, `stopped`, `crashed`. */
+  action: string;
+  client: string | null;
+  message: string | null;
+  revision: number;
+};
+
+/** Any row of the event log, as `tm log` shows them, oldest first by `seq`. */
+export type LogRow = ({ kind: 'transition' } & StoredEvent) | NoteRow;

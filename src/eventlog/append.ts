@@ -1,4 +1,4 @@
-import type { StoredEvent, TransitionEvent } from '../domain/types.js';
+import type { NoteRow, StoredEvent, TransitionEvent } from '../domain/types.js';
 import type { EventDb } from './db.js';
 
 export type Append = (event: TransitionEvent) => StoredEvent;
@@ -19,6 +19,23 @@ export function createAppend(db: EventDb, revision: () => number): Append {
     const expected = event.expected === null ? null : event.expected ? 1 : 0;
     const { lastInsertRowid } = insert.run({ ...event, expected, revision: rev });
     return { ...event, seq: Number(lastInsertRowid), revision: rev };
+  };
+}
+
+/** A row that is not a transition (an action asked over the wire, the daemon's own life). */
+export type Note = Omit<NoteRow, 'seq' | 'revision' | 'atMs'>;
+export type AppendNote = (note: Note) => NoteRow;
+
+export function createAppendNote(db: EventDb, revision: () => number): AppendNote {
+  const insert = db.prepare(
+    `INSERT INTO events (at_ms, kind, name, cause, message, revision, action, client)
+     VALUES (@atMs, @kind, @name, 'user', @message, @revision, @action, @client)`,
+  );
+  return (note) => {
+    const rev = revision();
+    const atMs = Date.now();
+    const { lastInsertRowid } = insert.run({ ...note, atMs, revision: rev });
+    return { ...note, atMs, seq: Number(lastInsertRowid), revision: rev };
   };
 }
 

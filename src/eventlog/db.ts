@@ -76,6 +76,7 @@ const MIGRATIONS: readonly string[] = [
    ALTER TABLE events_v4 RENAME TO events;
    CREATE INDEX events_by_name ON events (name, seq);
    CREATE INDEX events_by_time ON events (at_ms);
+   CREATE INDEX events_daemon ON events (seq) WHERE kind = 'daemon';
    CREATE TABLE instances (
      name     TEXT    PRIMARY KEY,
      last_seq INTEGER NOT NULL,

@@ -1,5 +1,5 @@
 import { ERROR_CODES, TaskmasterError, type ErrorCode } from '../domain/errors.js';
-import type { State, StoredEvent } from '../domain/types.js';
+import type { LogRow, State } from '../domain/types.js';
 
 /**
  * The wire contract shared by taskmasterd and tm (docs/protocol.md): the methods, their params
@@ -68,7 +68,7 @@ export type Methods = {
   log: {
     /** `limit` null: LOG_DEFAULT_LIMIT. */
     params: { names: string[]; limit: number | null; sinceMs: number | null; follow: boolean };
-    result: StoredEvent[];
+    result: LogRow[];
   };
   /** The end of an instance's stdout (or stderr) file; with follow, then what is appended. */
   tail: {

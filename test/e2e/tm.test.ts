@@ -398,6 +398,7 @@ describe('tm log', () => {
       rows.map((e) => ({
         seq: e.seq,
         time: e.atMs,
+        kind: 'transition',
         name: 'job:0',
         from: e.from,
         to: e.to,
@@ -407,6 +408,8 @@ describe('tm log', () => {
         signal: e.signal,
         retries: e.retries,
         message: e.message,
+        waitms: e.waitMs,
+        expected: e.expected,
         revision: 1,
       })),
     );
@@ -421,8 +424,11 @@ describe('tm log', () => {
     const since = Date.now();
     expect(await s.tm('stop', 'web:0')).toEqual(ok('web:0: stopped\n'));
     const fresh = ['running -> stopping', 'stopping -> stopped'];
+    // the transitions of the rows (tm log also shows the daemon's own rows and actions)
     const transitions = (r: TmResult) =>
-      json<{ from: string; to: string }[]>(r).map((e) => `${e.from} -> ${e.to}`);
+      json<{ kind: string; from: string; to: string }[]>(r)
+        .filter((e) => e.kind === 'transition')
+        .map((e) => `${e.from} -> ${e.to}`);
     expect(transitions(await s.tm('log', '--since', String(since), '--json'))).toEqual(fresh);
     const iso = new Date(since).toISOString();
     expect(transitions(await s.tm('log', 'web', '--since', iso, '--json'))).toEqual(fresh);

@@ -1,8 +1,8 @@
-import type { StoredEvent } from '../../domain/types.js';
+import type { LogRow } from '../../domain/types.js';
 import { LOG_DEFAULT_LIMIT, LOG_MAX_LIMIT } from '../../rpc/protocol.js';
 import { EXIT } from '../exit-codes.js';
 import { jsonText, lines, type Command } from '../command.js';
-import { eventJson, eventLine } from '../render.js';
+import { logJson, logLine } from '../render.js';
 import { follow } from '../follow.js';
 import { parseSince } from '../since.js';
 import { UsageError } from '../usage-error.js';
@@ -38,9 +38,7 @@ export const log: Command = {
     const connection = await session.connect();
     if (!params.follow) {
       const events = await connection.call('log', params);
-      session.io.stdout(
-        session.json ? jsonText(events.map(eventJson)) : lines(events.map(eventLine)),
-      );
+      session.io.stdout(session.json ? jsonText(events.map(logJson)) : lines(events.map(logLine)));
       if (params.limit === null && events.length === LOG_DEFAULT_LIMIT) {
         session.io.stderr(
           `tm: the newest ${LOG_DEFAULT_LIMIT} events; --limit N (up to ${LOG_MAX_LIMIT}) or --since TIME for more\n`,
@@ -48,15 +46,15 @@ export const log: Command = {
       }
       return EXIT.ok;
     }
-    const print = (e: StoredEvent) => {
-      session.io.stdout(session.json ? `${JSON.stringify(eventJson(e))}\n` : `${eventLine(e)}\n`);
+    const print = (e: LogRow) => {
+      session.io.stdout(session.json ? `${JSON.stringify(logJson(e))}\n` : `${logLine(e)}\n`);
     };
     await follow(
       session,
       connection,
       (onEvent) => connection.subscribe('log', params, onEvent),
       (history) => history.forEach(print),
-      (e) => print(e as StoredEvent),
+      (e) => print(e as LogRow),
     );
     return EXIT.ok;
   },
