@@ -62,7 +62,8 @@ export function validateDocument(source: ConfigSource): Config {
   );
   const config: Config = {
     file: path.resolve(source.file),
-    programs: root.require('programs', programs) ?? [],
+    // no programs at all is a config too: the daemon then waits for a reload to bring some
+    programs: root.read('programs', orNull(programs), []) ?? [],
     daemon: daemon(w, root.section('daemon', DAEMON_KEYS)),
     server: server(w, root.section('server', SERVER_KEYS)),
     email: root.isSet('email') ? email(root.section('email', EMAIL_KEYS)) : null,
@@ -458,7 +459,6 @@ const PROGRAM_NAME = /^[A-Za-z0-9_.-]+$/;
 const programs: Reader<ProgramSpec[]> = (w, f) => {
   const node = f.node;
   if (!isMap(node)) return w.expected(f, 'a mapping of programs');
-  if (node.items.length === 0) return w.expected(f, 'at least one program');
   const specs: ProgramSpec[] = [];
   for (const { key, keyOffset, field } of pairs(w, node, f.path)) {
     const keyPath = join(f.path, key);
@@ -496,7 +496,8 @@ function program(w: Walk, f: Field, name: string): ProgramSpec | undefined {
     stdout: s.read('stdout', orNull(pathTo('a file path')), d.stdout),
     stderr: s.read('stderr', orNull(pathTo('a file path')), d.stderr),
     env: s.read('env', env, d.env),
-    workingdir: s.read('workingdir', orNull(pathTo('a folder path')), d.workingdir),
+    // left out, it is the config file's folder, like every other relative path of the config
+    workingdir: s.read('workingdir', orNull(pathTo('a folder path')), null) ?? w.dir,
     umask: s.read('umask', umask, d.umask),
     user: s.read('user', orNull(text('a user name')), d.user),
     priority: s.read('priority', anyInteger, d.priority),

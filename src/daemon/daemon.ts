@@ -112,6 +112,11 @@ export class Daemon {
     this.log.info(
       `taskmasterd ${process.pid} starting with ${config.file} (revision ${this.revision})`,
     );
+    if (config.programs.length === 0) {
+      this.log.info(
+        'no programs in the config: waiting for a reload (SIGHUP, tm reload) to bring some',
+      );
+    }
     this.journal$ = this.journal.asObservable();
     this.appendNote = createAppendNote(this.db, () => this.revision);
     // the daemon's own life is in the log: a previous run that left no `stopped` row ended

@@ -80,3 +80,15 @@ describe('tm log of a program no longer in the config', () => {
     await sandbox.stop(daemon);
   });
 });
+
+describe('a config with no programs (issue 8)', () => {
+  it('the daemon starts, says it waits, and a reload adds a program', async () => {
+    const sandbox = Sandbox.create('server:\n  port: 0\n');
+    const { daemon } = await startDaemon(sandbox);
+    await daemon.waitLine(/INFO no programs in the config: waiting for a reload/);
+    sandbox.writeConfig(programs(program('web')));
+    daemon.signal('SIGHUP');
+    await sandbox.waitState('web:0', 'running');
+    await sandbox.stop(daemon);
+  });
+});
