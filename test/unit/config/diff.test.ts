@@ -27,6 +27,8 @@ const CHANGED: {
   stopSignal: { stopSignal: 'SIGUSR1' },
   stopTimeMs: { stopTimeMs: 30_000 },
   restartDelayMaxMs: { restartDelayMaxMs: 5_000 },
+  stdoutLimit: { stdoutLimit: { maxBytes: 0, backups: 0 } },
+  stderrLimit: { stderrLimit: { maxBytes: 10, backups: 1 } },
   priority: { priority: 1 },
 };
 
@@ -53,6 +55,9 @@ describe('diff (SPEC §4)', () => {
         // beyond SPEC §4's list: the throttle's cap is supervision too, applied in place
         'restartDelayMaxMs',
         'startRetries',
+        // rotation is the daemon's: the child keeps writing to the descriptor it has
+        'stdoutLimit',
+        'stderrLimit',
         'startTimeMs',
         'stopSignal',
         'stopTimeMs',
