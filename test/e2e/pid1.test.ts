@@ -122,8 +122,8 @@ describe('taskmasterd as PID 1 of a PID namespace', () => {
     expect(comm(Number(under))).toBe('tini');
 
     await waitUntil(() => orphansExited(sb) >= 150, '150 orphans to have exited', 15_000);
-    // reaped as they exit: at most the few that exited while /proc was read
-    expect(zombies(ns).length).toBeLessThanOrEqual(5);
+    // reaped as they exit: at most the few that exited while /proc was read (151 without tini)
+    expect(zombies(ns).length).toBeLessThanOrEqual(10);
 
     // every pid of the event log, seen from outside, grandchildren included, before the stop
     const inside = members(ns);
