@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import {
   isMap,
   isScalar,
-  isSeq,
   LineCounter,
   parseDocument,
   type Document,
@@ -10,8 +9,16 @@ import {
   type YAMLError,
 } from 'yaml';
 import { ConfigError, type ConfigProblem } from '../domain/errors.js';
+import { indexDocument } from './index-document.js';
 import type { Config, ServerSection } from './types.js';
 import { validateDocument, validateServerSection } from './validate.js';
+
+/**
+ * The largest config file read. A config is a few KiB; a bigger file is more likely a log or a
+ * data file named by mistake, and a reload runs on the daemon's event loop, where a long parse
+ * stops supervision for its whole length.
+ */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
 /** Reads and validates a config file; a ConfigError carries every problem the file has. */
 export function loadConfig(file: string): Config {
@@ -20,27 +27,159 @@ export function loadConfig(file: string): Config {
 
 /**
  * Only the `server` section of a config file (what tm needs to reach the daemon), checked alone:
- * problems elsewhere in the file are left for the daemon to report. A YAML syntax error is
- * reported only when it may have changed what the server section says (it lies inside it, or
- * the section cannot be found at all).
+ * problems elsewhere in the file are left for the daemon to report. The section is cut out of
+ * the text by its lines and parsed alone, so tm's cost does not grow with the programs section;
+ * a file of an unusual shape (see cutServerSection) is parsed whole instead, and then a YAML
+ * syntax error is reported only when it may have changed what the server section says (it lies
+ * inside it, or the section cannot be found at all).
  */
 export function loadServerSection(file: string): ServerSection {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(readConfigText(file), { lineCounter, prettyErrors: false });
-  const relevant = doc.errors.filter((e) => !isOutside(e.pos[0], serverRange(doc)));
-  if (relevant.length > 0) {
-    throw new ConfigError(relevant.map((e) => yamlProblem(e, file, doc, lineCounter)));
+  const text = readConfigText(file);
+  const cut = cutServerSection(text);
+  if (cut === 'absent') return validateServerSection(parse('', file).source);
+  if (cut !== null) {
+    const lines = parse(cut.text, file, cut.firstLine - 1);
+    if (lines.errors.length > 0) throw new ConfigError(lines.errors);
+    // an alias to an anchor outside the section: only the whole file can resolve it
+    if (!indexDocument(lines.source.doc.contents).hasUnknownAliases)
+      return validateServerSection(lines.source);
   }
-  return validateServerSection({ file, doc, lineCounter });
+  const whole = parse(text, file);
+  const range = serverRange(whole.source.doc);
+  const relevant = whole.errors.filter((_, i) => !isOutside(whole.offsets[i]!, range));
+  if (relevant.length > 0) throw new ConfigError(relevant);
+  return validateServerSection(whole.source);
 }
 
+/** The Config that `text` describes, as if read from `file` (names messages, anchors paths). */
+export function parseConfigText(text: string, file: string): Config {
+  const { source, errors } = parse(text, file);
+  // A document YAML could not parse is only partly built: checking it would add noise, so the
+  // syntax errors are reported alone and the rest comes once they are fixed.
+  if (errors.length > 0) throw new ConfigError(errors);
+  return validateDocument(source);
+}
+
+/**
+ * Parses `text` as read from `file`, whose line `lineShift + 1` is its first line. Duplicate keys
+ * are left to validate.ts (index-document.ts): the yaml package's own check is quadratic.
+ */
+function parse(text: string, file: string, lineShift = 0) {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: false });
+  const lineCounter = {
+    linePos(offset: number) {
+      const { line, col } = counter.linePos(offset);
+      return { line: line + lineShift, col };
+    },
+  };
+  const errors = doc.errors.map((e) => yamlProblem(e, file, lineCounter));
+  return { source: { file, doc, lineCounter }, errors, offsets: doc.errors.map((e) => e.pos[0]) };
+}
+
+/**
+ * The text of the file, refused past MAX_CONFIG_BYTES before it is read: the size is taken from
+ * the open file, and the read stops one byte past the limit whatever the size said (a file that
+ * grows meanwhile, a pipe, /proc).
+ */
 function readConfigText(file: string): string {
+  let fd: number;
   try {
-    return readFileSync(file, 'utf8');
+    fd = openSync(file, 'r');
   } catch (err) {
-    const message = `cannot read the config file: ${readError(err)}`;
-    throw new ConfigError([{ file, line: 1, col: 1, keyPath: '', message, hint: null }]);
+    throw cannotRead(file, err);
   }
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isDirectory()) throw cannotRead(file, 'it is a folder');
+    if (stat.size > MAX_CONFIG_BYTES) throw tooLarge(file, `${stat.size} bytes`);
+    const buffer = Buffer.allocUnsafe(MAX_CONFIG_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(fd, buffer, length, buffer.length - length, null);
+      } catch (err) {
+        throw cannotRead(file, err);
+      }
+      if (n === 0) break;
+      length += n;
+      if (length > MAX_CONFIG_BYTES) throw tooLarge(file, `more than ${MAX_CONFIG_BYTES} bytes`);
+    }
+    return buffer.toString('utf8', 0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function cannotRead(file: string, err: unknown): ConfigError {
+  const why = typeof err === 'string' ? err : readError(err);
+  const message = `cannot read the config file: ${why}`;
+  return new ConfigError([{ file, line: 1, col: 1, keyPath: '', message, hint: null }]);
+}
+
+function tooLarge(file: string, found: string): ConfigError {
+  const message = `the config file is too large: expected at most ${MAX_CONFIG_BYTES} bytes (4 MiB), found ${found}`;
+  const hint = 'check that this is the config file; a config of many programs is a few hundred KiB';
+  return new ConfigError([{ file, line: 1, col: 1, keyPath: '', message, hint }]);
+}
+
+/** A top-level key as most files write it: a plain name at column 0, then ":". */
+const TOP_KEY = /^([A-Za-z0-9_][\w.-]*)[ \t]*:(?:[ \t]|\r?$)/;
+/** A line with nothing in it for YAML: blank, or only a comment. */
+const BLANK = /^[ \t]*(?:#.*)?\r?$/;
+const DOCUMENT_START = /^---[ \t]*(?:#.*)?\r?$/;
+
+/**
+ * The lines of the top-level `server:` entry (from its key to the next line that starts at
+ * column 0 with something other than a comment), when the root is a block mapping whose every
+ * key is a plain name at column 0; 'absent' when such a file has no server key. Null for any
+ * other shape (a flow mapping, quoted or complex keys, directives, several documents, `server`
+ * twice, a byte-order mark): only a full parse can say where the section is then. In a
+ * well-formed file of that shape a column-0 line can only be a root key, so the cut is what a
+ * full parse would find.
+ */
+function cutServerSection(text: string): { text: string; firstLine: number } | 'absent' | null {
+  let hasKey = false;
+  let start = -1;
+  let firstLine = 0;
+  let end = text.length;
+  let lineNo = 0;
+  for (let at = 0; at < text.length;) {
+    const next = text.indexOf('\n', at);
+    const lineEnd = next === -1 ? text.length : next + 1;
+    lineNo++;
+    const c = text.charCodeAt(at);
+    // indented lines belong to the entry above; before any key they would make an indented root
+    const isIndented = c === 0x20;
+    if (isIndented && hasKey) {
+      at = lineEnd;
+      continue;
+    }
+    const line = text.slice(at, next === -1 ? text.length : next);
+    if (BLANK.test(line)) {
+      at = lineEnd;
+      continue;
+    }
+    if (isIndented) return null;
+    if (DOCUMENT_START.test(line) && !hasKey && lineNo === 1) {
+      at = lineEnd;
+      continue;
+    }
+    const key = TOP_KEY.exec(line)?.[1];
+    if (key === undefined) return null;
+    hasKey = true;
+    if (start >= 0 && end === text.length) end = at;
+    if (key === 'server') {
+      if (start >= 0) return null;
+      start = at;
+      firstLine = lineNo;
+      end = text.length;
+    }
+    at = lineEnd;
+  }
+  if (start < 0) return 'absent';
+  return { text: text.slice(start, end), firstLine };
 }
 
 /** Where the `server:` key and its value lie in the text; null when there is no such key. */
@@ -58,18 +197,6 @@ function isOutside(offset: number, range: [number, number] | null): boolean {
   return range !== null && (offset < range[0] || offset >= range[1]);
 }
 
-/** The Config that `text` describes, as if read from `file` (names messages, anchors paths). */
-export function parseConfigText(text: string, file: string): Config {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  // A document YAML could not parse is only partly built: checking it would add noise, so the
-  // syntax errors are reported alone and the rest comes once they are fixed.
-  if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => yamlProblem(e, file, doc, lineCounter)));
-  }
-  return validateDocument({ file, doc, lineCounter });
-}
-
 function readError(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   if (code === 'ENOENT') return 'no such file';
@@ -81,42 +208,15 @@ function readError(err: unknown): string {
 function yamlProblem(
   e: YAMLError,
   file: string,
-  doc: Document.Parsed,
-  lineCounter: LineCounter,
+  lineCounter: Pick<LineCounter, 'linePos'>,
 ): ConfigProblem {
   const { line, col } = lineCounter.linePos(e.pos[0]);
-  // Only a duplicate key leaves the tree whole enough for its path to mean something.
-  const keyPath = e.code === 'DUPLICATE_KEY' ? keyPathAt(doc.contents, e.pos[0]) : '';
-  return { file, line, col, keyPath, message: yamlMessage(e), hint: null };
+  return { file, line, col, keyPath: '', message: yamlMessage(e), hint: null };
 }
 
 /** The YAML library's message in our style: lower case, no final period, no API advice. */
 function yamlMessage(e: YAMLError): string {
   if (e.code === 'MULTIPLE_DOCS') return 'expected one YAML document, found several ("---")';
-  if (e.code === 'DUPLICATE_KEY') return 'this key is given twice';
   const message = e.message.replace(/\.$/, '');
   return message.charAt(0).toLowerCase() + message.slice(1);
-}
-
-/** The key path of the deepest key or item whose node holds `offset`, as far as it was parsed. */
-function keyPathAt(node: ParsedNode | null, offset: number, keyPath = ''): string {
-  if (isMap(node)) {
-    for (const { key, value: v } of node.items) {
-      const k = key as ParsedNode | null;
-      const end = v?.range[2] ?? k?.range[2] ?? -1;
-      if (k === null || offset < k.range[0] || offset >= end) continue;
-      const name = isScalar(k) ? String(k.value) : '?';
-      const here = keyPath === '' ? name : `${keyPath}.${name}`;
-      return offset < k.range[2] ? here : keyPathAt(v, offset, here);
-    }
-  }
-  if (isSeq(node)) {
-    for (const [i, item] of node.items.entries()) {
-      const n = item as ParsedNode | null;
-      if (n !== null && offset >= n.range[0] && offset < n.range[2]) {
-        return keyPathAt(n, offset, `${keyPath}[${i}]`);
-      }
-    }
-  }
-  return keyPath;
 }

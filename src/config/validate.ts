@@ -23,6 +23,7 @@ import {
 } from '../domain/types.js';
 import { DAEMON_DEFAULTS, EMAIL_DEFAULTS, PROGRAM_DEFAULTS, SERVER_DEFAULTS } from './defaults.js';
 import { parseSignal, SIGNAL_NAMES } from './signals.js';
+import { indexDocument, type DocumentIndex } from './index-document.js';
 import { splitCommand } from './split-command.js';
 import type { Config, DaemonSection, EmailSection, ServerSection } from './types.js';
 
@@ -55,12 +56,29 @@ export const SMTP_KEYS = ['host', 'port', 'secure', 'user', 'pass'] as const;
 
 export const ALERT_EVENTS = [...STATES, 'unexpected'] as const;
 
-/** A parsed YAML document and what is needed to point at its lines. */
-export type ConfigSource = { file: string; doc: Document.Parsed; lineCounter: LineCounter };
+/**
+ * A parsed YAML document and what is needed to point at its lines (only `linePos` of a
+ * LineCounter: tm parses the server section cut out of the file, and shifts its lines).
+ */
+export type ConfigSource = {
+  file: string;
+  doc: Document.Parsed;
+  lineCounter: Pick<LineCounter, 'linePos'>;
+};
+
+/**
+ * Aliases may make the walk read a node many times (a thousand programs sharing one env). Past
+ * this many nodes read through aliases the file is refused: a small file could otherwise make
+ * the walk take hours, and the daemon supervises nothing while it loads a config.
+ */
+export const MAX_ALIAS_NODES = 1_000_000;
 
 /** The Config a parsed document describes; a ConfigError with every problem found if any. */
 export function validateDocument(source: ConfigSource): Config {
-  const w = new Walk(source);
+  const index = indexDocument(source.doc.contents);
+  // Which of the two values is meant cannot be known: like a syntax error, reported alone.
+  throwDuplicates(source, index, () => true);
+  const w = new Walk(source, index);
   const root = new Section(
     w,
     { path: '', node: source.doc.contents, offset: 0, keyOffset: 0 },
@@ -84,7 +102,13 @@ export function validateDocument(source: ConfigSource): Config {
  * Only this section is checked; a file without one gets the defaults.
  */
 export function validateServerSection(source: ConfigSource): ServerSection {
-  const w = new Walk(source);
+  const index = indexDocument(source.doc.contents);
+  throwDuplicates(
+    source,
+    index,
+    (keyPath) => keyPath === 'server' || keyPath.startsWith('server.'),
+  );
+  const w = new Walk(source, index);
   const root = source.doc.contents;
   const pair = isMap(root)
     ? root.items.find((p) => isScalar(p.key) && p.key.value === 'server')
@@ -95,6 +119,27 @@ export function validateServerSection(source: ConfigSource): ServerSection {
   const section = server(w, new Section(w, field, SERVER_KEYS));
   if (w.problems.length > 0) throw new ConfigError(w.problems.sort(byPlace));
   return section;
+}
+
+function throwDuplicates(
+  source: ConfigSource,
+  index: DocumentIndex,
+  isRelevant: (keyPath: string) => boolean,
+): void {
+  const problems = index.duplicates
+    .filter((d) => isRelevant(d.keyPath))
+    .map(({ keyPath, offset }): ConfigProblem => {
+      const { line, col } = source.lineCounter.linePos(offset);
+      return {
+        file: source.file,
+        line,
+        col,
+        keyPath,
+        message: 'this key is given twice',
+        hint: null,
+      };
+    });
+  if (problems.length > 0) throw new ConfigError(problems);
 }
 
 /** Problems are found section by section; they are read best in the order of the file. */
@@ -116,8 +161,13 @@ type Reader<T> = (w: Walk, f: Field) => T | undefined;
 class Walk {
   readonly problems: ConfigProblem[] = [];
   readonly dir: string;
+  /** Nodes read through aliases so far, against MAX_ALIAS_NODES. */
+  private aliasNodes = 0;
 
-  constructor(readonly source: ConfigSource) {
+  constructor(
+    readonly source: ConfigSource,
+    private readonly index: DocumentIndex,
+  ) {
     this.dir = path.dirname(path.resolve(source.file));
   }
 
@@ -137,12 +187,22 @@ class Walk {
   /** The field of a value node, with aliases followed; undefined (reported) for an unknown alias. */
   field(node: ParsedNode | null, keyPath: string, keyOffset: number): Field | undefined {
     if (isAlias(node)) {
-      const target = node.resolve(this.source.doc) as ParsedNode | undefined;
-      if (target !== undefined) {
+      const target = this.index.aliases.get(node);
+      if (target === undefined) {
+        const message = `unknown alias *${node.source}`;
+        return this.report(node.range[0], keyPath, message, `define it first with &${node.source}`);
+      }
+      const wasOver = this.aliasNodes > MAX_ALIAS_NODES;
+      this.aliasNodes += this.index.sizes.get(target) ?? 1;
+      if (this.aliasNodes <= MAX_ALIAS_NODES) {
         return { path: keyPath, node: target, offset: node.range[0], keyOffset };
       }
-      const message = `unknown alias *${node.source}`;
-      return this.report(node.range[0], keyPath, message, `define it first with &${node.source}`);
+      // said once, at the alias that went over; the later ones are not read at all
+      if (wasOver) return undefined;
+      const message = `the aliases of this file expand to more than ${MAX_ALIAS_NODES} keys and values`;
+      const hint =
+        'each use of an alias is read again: share smaller parts, or share them fewer times';
+      return this.report(node.range[0], keyPath, message, hint);
     }
     return { path: keyPath, node, offset: node?.range[0] ?? keyOffset, keyOffset };
   }

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { TaskmasterError } from '../domain/errors.js';
 import { Daemon } from './daemon.js';
+import { initPlan, runUnderTini, UNDER_INIT } from './pid1.js';
 
 const USAGE = `usage: taskmasterd -c CONFIG [--daemon]
 
@@ -10,7 +11,8 @@ const USAGE = `usage: taskmasterd -c CONFIG [--daemon]
   -v, --version       the version
 
 Runs in the foreground by default, as systemd and containers expect. SIGHUP reloads the
-config; SIGTERM or SIGINT stops every program and exits.`;
+config; SIGTERM, SIGINT or SIGQUIT stops every program and exits. As PID 1 (a container's
+entrypoint) it runs itself under tini, which reaps the orphans of its programs.`;
 
 type Args = {
   config: string | null;
@@ -36,6 +38,10 @@ export async function runDaemon(argv: readonly string[], version: string): Promi
     process.stderr.write(`taskmasterd: no config file: pass -c config.yaml\n${USAGE}\n`);
     return 2;
   }
+  const init = initPlan(process.pid, process.env);
+  if (init.kind === 'tini') return runUnderTini(init.tini);
+  // the mark is for this process only: a program that runs a taskmasterd of its own is not under tini
+  delete process.env[UNDER_INIT];
   if (args.daemon) return detach(argv);
 
   let daemon: Daemon;
@@ -48,6 +54,11 @@ export async function runDaemon(argv: readonly string[], version: string): Promi
     process.stderr.write(`taskmasterd: ${e.message}${hint}\n`);
     process.send?.({ type: 'failed', message: e.message });
     return error instanceof TaskmasterError && error.code === 'CONFIG_INVALID' ? 2 : 1;
+  }
+  if (init.kind === 'alone') {
+    daemon.log.warn(init.warning);
+    // the log is echoed to stderr only in the foreground
+    if (args.daemonized) process.stderr.write(`taskmasterd: ${init.warning}\n`);
   }
   // signals are taken from here on: one that came while the children are being started would
   // otherwise kill the daemon and leave them behind
@@ -68,6 +79,7 @@ export async function runDaemon(argv: readonly string[], version: string): Promi
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGQUIT', () => stop('SIGQUIT'));
   process.on('SIGHUP', () => {
     if (!isBooted) return;
     try {

@@ -42,7 +42,7 @@ const INVALID = programs(program('web', 'umask: abc'));
 const INVALID_MESSAGE = 'programs.web.umask: expected an octal number like 022, found "abc"';
 
 describe('taskmasterd in the foreground', () => {
-  it.each(['SIGTERM', 'SIGINT'] as const)(
+  it.each(['SIGTERM', 'SIGINT', 'SIGQUIT'] as const)(
     '%s stops every instance, grandchildren included, removes the pid file and exits 0',
     async (signal) => {
       const sb = Sandbox.create(

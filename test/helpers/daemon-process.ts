@@ -77,6 +77,8 @@ export type SpawnOptions = {
    * detached daemon inherits it, and a pipe it holds would stay open after the command exits.
    */
   stderrFile?: string;
+  /** A command the daemon runs under (`unshare --pid --fork …`): its argv before node's. */
+  wrapper?: readonly string[];
 };
 
 export class Sandbox {
@@ -125,7 +127,8 @@ export class Sandbox {
     for (const [k, v] of Object.entries(wanted)) if (v !== undefined) env[k] = v;
     let errFd: number | null = null;
     if (options.stderrFile !== undefined) errFd = openSync(this.path(options.stderrFile), 'a');
-    const child = spawn(process.execPath, [TASKMASTERD, ...args], {
+    const [file, ...rest] = [...(options.wrapper ?? []), process.execPath, TASKMASTERD, ...args];
+    const child = spawn(file!, rest, {
       cwd: this.dir,
       env,
       stdio: ['ignore', 'pipe', errFd ?? 'pipe'],

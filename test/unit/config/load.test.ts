@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../../src/config/load.js';
+import { loadConfig, MAX_CONFIG_BYTES } from '../../../src/config/load.js';
 import { ConfigError } from '../../../src/domain/errors.js';
 
 let dir: string;
@@ -135,4 +135,53 @@ describe('loadConfig', () => {
     write('tm.yaml', 'programs:\n  web: { cmd: x }\n');
     expect(loadConfig(roundabout).file).toBe(join(dir, 'tm.yaml'));
   });
+});
+
+// issue 7: a config must not block the daemon, which loads it on its event loop
+describe('loadConfig, bounded', () => {
+  const HINT =
+    '  hint: check that this is the config file; a config of many programs is a few hundred KiB';
+
+  /** A valid config padded with a comment to exactly `bytes` bytes. */
+  function configOf(bytes: number): string {
+    const head = 'programs:\n  web: { cmd: x }\n#';
+    return `${head}${'x'.repeat(bytes - head.length - 1)}\n`;
+  }
+
+  it('refuses a file over 4 MiB before reading it, naming its size', () => {
+    const file = write('big.yaml', configOf(MAX_CONFIG_BYTES + 1));
+    expect(loadError(file).message).toBe(
+      `${file}:1:1: the config file is too large: expected at most 4194304 bytes (4 MiB), found 4194305 bytes\n${HINT}`,
+    );
+  });
+
+  it('reads a file of exactly 4 MiB', () => {
+    const file = write('big.yaml', configOf(MAX_CONFIG_BYTES));
+    expect(loadConfig(file).programs.map((p) => p.name)).toEqual(['web']);
+  });
+
+  it('stops reading one byte past the limit where the size is not known in advance', () => {
+    // a character device: its size reads 0, and it never ends
+    expect(loadError('/dev/zero').message).toBe(
+      `/dev/zero:1:1: the config file is too large: expected at most 4194304 bytes (4 MiB), found more than 4194304 bytes\n${HINT}`,
+    );
+  });
+
+  it('loads an env of 40,000 variables in one pass (it took 12.7 s)', () => {
+    const vars = Array.from({ length: 40_000 }, (_, i) => `      V${i}: value ${i}\n`).join('');
+    const file = write('tm.yaml', `programs:\n  web:\n    cmd: x\n    env:\n${vars}`);
+    // the bound is the test's deadline, ten times what it takes (bench/config.bench.ts measures)
+    const env = loadConfig(file).programs[0]!.env;
+    expect(Object.keys(env)).toHaveLength(40_000);
+    expect(env.V39999).toBe('value 39999');
+  }, 5000);
+
+  it('reads 20,000 aliases in one pass (each one walked the whole document: 25 s)', () => {
+    const uses = '      - *ok\n'.repeat(20_000);
+    const file = write(
+      'tm.yaml',
+      `programs:\n  web:\n    cmd: x\n    exitcodes:\n      - &ok 0\n${uses}`,
+    );
+    expect(loadConfig(file).programs[0]!.exitcodes).toHaveLength(20_001);
+  }, 5000);
 });
