@@ -18,9 +18,6 @@ export const PROGRAM_DEFAULTS: Readonly<Omit<ProgramSpec, 'name' | 'cmd' | 'argv
     restartDelayMaxMs: 30_000,
     stdout: null,
     stderr: null,
-    // Supervisor's defaults: a plain path is bounded too
-    stdoutLimit: Object.freeze({ maxBytes: 50 * 1024 * 1024, backups: 10 }),
-    stderrLimit: Object.freeze({ maxBytes: 50 * 1024 * 1024, backups: 10 }),
     env: Object.freeze({}),
     workingdir: null,
     umask: null,

@@ -25,9 +25,6 @@ export const SUPERVISION_KEYS = [
   'stopTimeMs',
   'restartDelayMaxMs',
   'priority',
-  // the daemon rotates the files; the child keeps its descriptor
-  'stdoutLimit',
-  'stderrLimit',
 ] as const satisfies readonly SpecKey[];
 
 export function diff(old: readonly ProgramSpec[], next: readonly ProgramSpec[]): ReloadPlan {

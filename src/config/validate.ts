@@ -14,13 +14,7 @@ import {
 import type { ConfigProblem } from '../domain/errors.js';
 import { ConfigError } from '../domain/errors.js';
 import { suggestSimilar } from '../domain/suggest-similar.js';
-import {
-  AUTORESTART,
-  STATES,
-  type AutoRestart,
-  type FileLimit,
-  type ProgramSpec,
-} from '../domain/types.js';
+import { AUTORESTART, STATES, type AutoRestart, type ProgramSpec } from '../domain/types.js';
 import { DAEMON_DEFAULTS, EMAIL_DEFAULTS, PROGRAM_DEFAULTS, SERVER_DEFAULTS } from './defaults.js';
 import { parseSignal, SIGNAL_NAMES } from './signals.js';
 import { indexDocument, type DocumentIndex } from './index-document.js';
@@ -559,8 +553,8 @@ function program(w: Walk, f: Field, name: string): ProgramSpec | undefined {
     stopSignal: s.read('stopsignal', signal, d.stopSignal),
     stopTimeMs: s.read('stoptime', seconds, d.stopTimeMs),
     restartDelayMaxMs: s.read('restartdelaymax', seconds, d.restartDelayMaxMs),
-    ...outputOf(s, 'stdout', d.stdoutLimit),
-    ...outputOf(s, 'stderr', d.stderrLimit),
+    stdout: s.read('stdout', orNull(pathTo('a file path')), d.stdout),
+    stderr: s.read('stderr', orNull(pathTo('a file path')), d.stderr),
     env: s.read('env', env, d.env),
     // left out, it is the config file's folder, like every other relative path of the config
     workingdir: s.read('workingdir', orNull(pathTo('a folder path')), null) ?? w.dir,
@@ -569,62 +563,6 @@ function program(w: Walk, f: Field, name: string): ProgramSpec | undefined {
     priority: s.read('priority', anyInteger, d.priority),
   };
 }
-
-/** `stdout: PATH` or `stdout: { file, maxbytes, backups }` (SPEC §2), or null for discarded. */
-function outputOf<K extends 'stdout' | 'stderr'>(
-  s: Section,
-  key: K,
-  fallback: FileLimit,
-): Record<K, string | null> & Record<`${K}Limit`, FileLimit> {
-  const out = s.read(key, orNull(outputFile(fallback)), null);
-  return {
-    [key]: out?.file ?? null,
-    [`${key}Limit`]: out?.limit ?? fallback,
-  } as Record<K, string | null> & Record<`${K}Limit`, FileLimit>;
-}
-
-export const OUTPUT_KEYS = ['file', 'maxbytes', 'backups'] as const;
-
-/** A file that is rotated: a path alone gets the default bounds. */
-const outputFile =
-  (fallback: FileLimit): Reader<{ file: string; limit: FileLimit }> =>
-  (w, f) => {
-    if (!isMap(f.node)) {
-      const file = pathTo('a file path, or { file, maxbytes, backups }')(w, f);
-      return file === undefined ? undefined : { file, limit: fallback };
-    }
-    const section = new Section(w, f, OUTPUT_KEYS);
-    const file = section.require('file', pathTo('a file path'));
-    const limit = {
-      maxBytes: section.read('maxbytes', bytes, fallback.maxBytes),
-      backups: section.read('backups', integer(0, 1000), fallback.backups),
-    };
-    return file === undefined ? undefined : { file, limit };
-  };
-
-const UNITS: Readonly<Record<string, number>> = {
-  '': 1,
-  B: 1,
-  KB: 1024,
-  MB: 1024 ** 2,
-  GB: 1024 ** 3,
-};
-
-/** A size: bytes, or with a unit as Supervisor writes it (10MB, 512KB, 1GB; 1024-based). */
-const bytes: Reader<number> = (w, f) => {
-  const value = valueOf(f.node);
-  const m = /^(\d+)\s*([KMG]?B?)$/i.exec(typeof value === 'number' ? String(value) : String(value));
-  const unit = m === null ? undefined : UNITS[m[2]!.toUpperCase()];
-  if (
-    (typeof value === 'number' || typeof value === 'string') &&
-    m !== null &&
-    unit !== undefined
-  ) {
-    const n = Number(m[1]) * unit;
-    if (Number.isSafeInteger(n)) return n;
-  }
-  return w.expected(f, 'a size like 50MB, 512KB or a number of bytes (0 = never rotate)');
-};
 
 function daemon(w: Walk, s: Section): DaemonSection {
   const d = DAEMON_DEFAULTS;

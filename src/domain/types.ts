@@ -58,13 +58,6 @@ export function isTransient(failure: SpawnFailure): boolean {
   return failure.errno !== null && TRANSIENT_ERRNOS.includes(failure.errno);
 }
 
-/** How big an output file may grow before it is rotated, and how many old ones are kept. */
-export type FileLimit = {
-  /** 0 = never rotate. */
-  maxBytes: number;
-  backups: number;
-};
-
 /** One program of the config, validated, with units converted once (times in ms). */
 export type ProgramSpec = {
   name: string;
@@ -82,9 +75,6 @@ export type ProgramSpec = {
   restartDelayMaxMs: number;
   stdout: string | null;
   stderr: string | null;
-  /** Rotation of each output file (SPEC §2); applied in place by a reload. */
-  stdoutLimit: FileLimit;
-  stderrLimit: FileLimit;
   env: Readonly<Record<string, string>>;
   workingdir: string | null;
   umask: number | null;

@@ -22,8 +22,6 @@ export function makeSpec(overrides: Partial<ProgramSpec> = {}): ProgramSpec {
     restartDelayMaxMs: 30_000,
     stdout: null,
     stderr: null,
-    stdoutLimit: { maxBytes: 1024 * 1024, backups: 2 },
-    stderrLimit: { maxBytes: 1024 * 1024, backups: 2 },
     env: {},
     workingdir: null,
     umask: null,

@@ -27,8 +27,6 @@ const CHANGED: {
   stopSignal: { stopSignal: 'SIGUSR1' },
   stopTimeMs: { stopTimeMs: 30_000 },
   restartDelayMaxMs: { restartDelayMaxMs: 5_000 },
-  stdoutLimit: { stdoutLimit: { maxBytes: 0, backups: 0 } },
-  stderrLimit: { stderrLimit: { maxBytes: 10, backups: 1 } },
   priority: { priority: 1 },
 };
 
@@ -55,9 +53,6 @@ describe('diff (SPEC §4)', () => {
         // beyond SPEC §4's list: the throttle's cap is supervision too, applied in place
         'restartDelayMaxMs',
         'startRetries',
-        // rotation is the daemon's: the child keeps writing to the descriptor it has
-        'stdoutLimit',
-        'stderrLimit',
         'startTimeMs',
         'stopSignal',
         'stopTimeMs',
