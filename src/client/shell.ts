@@ -153,6 +153,8 @@ class Shell {
     this.names = null;
     void connection.closed.then(() => {
       if (this.connection !== connection || connection.isClosedByUs) return;
+      // closed for being idle: nothing was lost, and the next command connects again
+      if (connection.closeReason?.code === 'IDLE_TIMEOUT') return;
       this.io.stderr('\ntm: lost the connection to taskmasterd; the next command reconnects\n');
       if (this.streams.isTerminal && this.interrupts.length === 0) this.rl.prompt(true);
     });
