@@ -1,4 +1,4 @@
-import { filter, firstValueFrom, map, type Observable } from 'rxjs';
+import { filter, firstValueFrom, type Observable } from 'rxjs';
 import { followFile, tailFile } from './tail-file.js';
 import type { CommandAction } from '../../machines/supervisor.machine.js';
 import { parseSignal } from '../config/signals.js';
@@ -175,7 +175,8 @@ function tail(daemon: Daemon, target: string, stderr: boolean, bytes: number, fo
   }
   const result = { name, file, text: chunk.text };
   if (!follow) return result;
-  return stream(result, followFile(file, chunk.offset).pipe(map((c) => ({ text: c.text }))));
+  // paced by the client: read only as fast as its connection takes it
+  return stream(result, (flow) => followFile(file, chunk.offset, flow));
 }
 
 function reload(daemon: Daemon): ReloadChanges {
