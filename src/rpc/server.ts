@@ -71,6 +71,8 @@ export type RpcLimits = {
    * likeliest to be a socket that never will.
    */
   maxUnauthenticated: number;
+  /** How long a connection just accepted is spared when the waiting ones are too many. */
+  helloGraceMs: number;
   /** Authenticated connections; the next hello is refused with TOO_MANY_CLIENTS. */
   maxConnections: number;
   /** How long an authenticated connection may be idle (no request in flight, no stream). */
@@ -88,6 +90,7 @@ export type RpcLimits = {
 export const DEFAULT_LIMITS: RpcLimits = {
   helloTimeoutMs: 5000,
   maxUnauthenticated: 32,
+  helloGraceMs: 100,
   maxConnections: 256,
   idleTimeoutMs: 10 * 60_000,
   fdReserve: 32,
@@ -186,14 +189,6 @@ export class RpcServer {
         return;
       }
     }
-    if (this.waiting.size >= this.options.maxUnauthenticated) {
-      const oldest = this.waiting.values().next().value!;
-      // forgotten now: its close comes later, and the next accept must not pick it again
-      this.waiting.delete(oldest);
-      oldest.evict(
-        `no hello yet, the longest waiting of ${this.options.maxUnauthenticated} connections`,
-      );
-    }
     const connection: Connection = new Connection(socket, peer, this.options, {
       refused: (why, kind) => this.refusals.say(`refused client ${peer}: ${why}`, kind, host),
       admit: () => this.admit(connection),
@@ -204,6 +199,31 @@ export class RpcServer {
     });
     this.waiting.add(connection);
     connection.start();
+    // a client that is let in sends its hello with the connect: after `helloGraceMs`, and the
+    // poll phase of that turn of the event loop (the immediate runs after it), it has been read
+    setTimeout(() => {
+      setImmediate(() => {
+        connection.hasHadChance = true;
+        this.makeRoom();
+      });
+    }, this.options.helloGraceMs).unref();
+  }
+
+  /**
+   * Over `maxUnauthenticated` waiting: those waiting longest, among those that have had their
+   * chance to say hello, are closed. One just accepted is spared until then, or a flood of
+   * connections would push out the real client among them before its hello is even read: the
+   * number waiting is at most `maxUnauthenticated` and those accepted in the last
+   * `helloGraceMs`.
+   */
+  private makeRoom(): void {
+    const max = this.options.maxUnauthenticated;
+    for (const connection of this.waiting) {
+      if (this.waiting.size <= max) return;
+      if (!connection.hasHadChance) continue;
+      this.waiting.delete(connection);
+      connection.evict(`no hello yet, the longest waiting of ${max} connections`);
+    }
   }
 
   /** After a good hello: a place among the authenticated clients, or why there is none. */
@@ -239,6 +259,8 @@ function refuse(socket: Socket, code: ErrorCode, message: string): void {
 }
 
 class Connection {
+  /** `helloGraceMs` and a poll phase have passed since it was accepted: a hello would be read. */
+  hasHadChance = false;
   private readonly decoder = new FrameDecoder(MAX_FRAME_BYTES);
   private isAuthenticated = false;
   /** Closing by the daemon's decision (idle, evicted, shutdown): what comes in is not read. */
