@@ -95,7 +95,18 @@ describe('the fd reserve (issue 7)', () => {
         'starting -> running (timeout)',
       ]);
     }
-    expect(held.some((h) => h.status === 'rejected')).toBe(true);
+    // some were let in, the rest told why they were not
+    expect(held.some((h) => h.status === 'fulfilled')).toBe(true);
+    const refused = held.flatMap((h) => (h.status === 'rejected' ? [h.reason as unknown] : []));
+    expect(refused.length).toBeGreaterThan(0);
+    for (const reason of refused) {
+      expect(reason).toMatchObject({
+        code: 'TOO_MANY_CLIENTS',
+        message: expect.stringMatching(
+          /^taskmasterd refuses new clients: \d+ file descriptors left of 64, 32 kept for the daemon$/,
+        ) as unknown,
+      });
+    }
     expect(daemon.stderr).toMatch(
       /WARN refused client 127\.0\.0\.1:\d+: \d+ file descriptors left of \d+, \d+ kept for the daemon/,
     );
