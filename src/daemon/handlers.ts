@@ -169,7 +169,13 @@ function tail(daemon: Daemon, target: string, stderr: boolean, bytes: number, fo
     chunk = tailFile(file, bytes);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') throw error;
+    if (code !== 'ENOENT') {
+      // the file is there but cannot be read (a folder, EACCES, EIO): not a bug of the daemon
+      throw new TaskmasterError('TAIL_FAILED', `cannot read ${file}: ${code ?? String(error)}`, {
+        hint: 'check the file and its folder (permissions, the disk), then tail again',
+        cause: error,
+      });
+    }
     // not written yet: nothing to show, and following starts at its beginning
     chunk = { text: '', offset: 0 };
   }

@@ -266,6 +266,10 @@ describe('tail -f of a program that floods its output (issue 7)', () => {
       message: `cannot follow ${file}: EISDIR`,
     });
     expect(td.daemon.streamCount).toBe(0);
+    // and a tail that begins on it is told the same, not INTERNAL
+    await expect(
+      client.call('tail', { name: 'flood:0', stderr: false, bytes: 10, follow: false }),
+    ).rejects.toMatchObject({ code: 'TAIL_FAILED', message: `cannot read ${file}: EISDIR` });
     expect(await client.call('status', { names: ['flood:0'] })).toMatchObject([
       { state: 'running' },
     ]);
