@@ -155,8 +155,9 @@ describe('tail -f of a program that floods its output (issue 7)', () => {
     expect(tally.text + tally.skipped).toBe(bytes);
     expect(tally.bad).toEqual([]);
     expect(tally.maxFrame).toBeLessThanOrEqual(TAIL_EVENT_MAX_BYTES);
-    // the daemon holds a chunk, the connection its high-water mark: nothing near 64 MiB
-    expect(grew.arrayBuffers).toBeLessThan(8 * MiB);
+    // the daemon holds a chunk, the connection its high-water mark: nothing near 64 MiB (the
+    // bounds leave room for garbage not yet collected, and this test's own reading)
+    expect(grew.arrayBuffers).toBeLessThan(16 * MiB);
     expect(grew.rss).toBeLessThan(48 * MiB);
   }, 60_000);
 
@@ -187,7 +188,7 @@ describe('tail -f of a program that floods its output (issue 7)', () => {
     expect(tally.skipped).toBeGreaterThan(bytes - 16 * MiB);
     expect(tally.bad).toEqual([]);
     expect(tally.maxFrame).toBeLessThanOrEqual(TAIL_EVENT_MAX_BYTES);
-    expect(grew.arrayBuffers).toBeLessThan(8 * MiB);
+    expect(grew.arrayBuffers).toBeLessThan(16 * MiB);
     expect(grew.rss).toBeLessThan(48 * MiB);
     expect(latencies.length).toBeGreaterThan(0);
     expect(Math.max(...latencies)).toBeLessThan(1000);
