@@ -14,7 +14,13 @@ export const EXIT = {
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** Codes that mean tm could not talk to the daemon at all. */
-const REFUSED: readonly ErrorCode[] = ['UNREACHABLE', 'UNAUTHORIZED', 'VERSION_MISMATCH'];
+const REFUSED: readonly ErrorCode[] = [
+  'UNREACHABLE',
+  'UNAUTHORIZED',
+  'VERSION_MISMATCH',
+  'TOO_MANY_CLIENTS',
+  'IDLE_TIMEOUT',
+];
 
 /**
  * The exit status for an error the daemon (or the connection to it) reported: refused or

@@ -1,6 +1,7 @@
 import { constants } from 'node:os';
 import { createInterface, type Interface } from 'node:readline';
 import { splitCommand } from '../config/split-command.js';
+import { TaskmasterError } from '../domain/errors.js';
 import type { RpcConnection } from '../rpc/connection.js';
 import type { GlobalOptions, Invocation } from './argv.js';
 import type { Command, Io } from './command.js';
@@ -134,7 +135,15 @@ class Shell {
     this.isRunning = true;
     try {
       const inv = this.deps.parse(words);
-      status = await this.deps.execute(inv, io, this.version, () => this.connect());
+      const run = () => this.deps.execute(inv, io, this.version, () => this.connect());
+      try {
+        status = await run();
+      } catch (error) {
+        // sent as the daemon closed the connection for being idle: it ignored the request (an
+        // idle connection has none in flight), so the command runs again on a new connection
+        if (!(error instanceof TaskmasterError && error.code === 'IDLE_TIMEOUT')) throw error;
+        status = await run();
+      }
       // names may have changed: fetched again at the next completion
       if (inv.command === 'reload') this.names = null;
     } catch (error) {
@@ -153,6 +162,8 @@ class Shell {
     this.names = null;
     void connection.closed.then(() => {
       if (this.connection !== connection || connection.isClosedByUs) return;
+      // closed for being idle: nothing was lost, and the next command connects again
+      if (connection.closeReason?.code === 'IDLE_TIMEOUT') return;
       this.io.stderr('\ntm: lost the connection to taskmasterd; the next command reconnects\n');
       if (this.streams.isTerminal && this.interrupts.length === 0) this.rl.prompt(true);
     });

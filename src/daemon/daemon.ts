@@ -42,7 +42,7 @@ import { instanceMachineWithEffects } from './effects.js';
 import { claimPidfile, releasePidfile } from './pidfile.js';
 import type { InstanceStatus } from '../rpc/protocol.js';
 import { rpcHandlers } from './handlers.js';
-import { RpcServer } from '../rpc/server.js';
+import { RpcServer, type RpcLimits } from '../rpc/server.js';
 import { ensureToken } from '../rpc/auth.js';
 import type { AddressInfo } from 'node:net';
 import { openTextLog, type TextLog } from './text-log.js';
@@ -400,9 +400,10 @@ export class Daemon {
 
   /**
    * Serves the RPC on server.host:server.port (creating the token file if missing). Resolves with
-   * the address actually bound: port 0 picks a free one.
+   * the address actually bound: port 0 picks a free one. `limits` replace the server's defaults
+   * (tests make them short).
    */
-  async listen(): Promise<AddressInfo> {
+  async listen(limits: Partial<RpcLimits> = {}): Promise<AddressInfo> {
     const { host, port, tokenfile } = this.config.server;
     this.server = new RpcServer({
       handlers: rpcHandlers(this),
@@ -410,6 +411,7 @@ export class Daemon {
       configFile: this.config.file,
       logFile: this.config.daemon.logfile,
       log: this.log,
+      ...limits,
     });
     const address = await this.server.listen(host, port);
     this.log.info(`listening on ${address.address}:${address.port}`);

@@ -1,4 +1,4 @@
-import { filter, firstValueFrom, map, type Observable } from 'rxjs';
+import { filter, firstValueFrom, type Observable } from 'rxjs';
 import { followFile, tailFile } from './tail-file.js';
 import type { CommandAction } from '../../machines/supervisor.machine.js';
 import { parseSignal } from '../config/signals.js';
@@ -172,13 +172,20 @@ function tail(daemon: Daemon, target: string, stderr: boolean, bytes: number, fo
     chunk = tailFile(file, bytes);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') throw error;
+    if (code !== 'ENOENT') {
+      // the file is there but cannot be read (a folder, EACCES, EIO): not a bug of the daemon
+      throw new TaskmasterError('TAIL_FAILED', `cannot read ${file}: ${code ?? String(error)}`, {
+        hint: 'check the file and its folder (permissions, the disk), then tail again',
+        cause: error,
+      });
+    }
     // not written yet: nothing to show, and following starts at its beginning
     chunk = { text: '', offset: 0 };
   }
   const result = { name, file, text: chunk.text };
   if (!follow) return result;
-  return stream(result, followFile(file, chunk.offset).pipe(map((c) => ({ text: c.text }))));
+  // paced by the client: read only as fast as its connection takes it
+  return stream(result, (flow) => followFile(file, chunk.offset, flow));
 }
 
 function reload(daemon: Daemon): ReloadChanges {

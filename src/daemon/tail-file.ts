@@ -1,85 +1,251 @@
-import { closeSync, fstatSync, openSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { Observable } from 'rxjs';
+import { TaskmasterError } from '../domain/errors.js';
+import { TAIL_EVENT_MAX_BYTES, type TailEvent } from '../rpc/protocol.js';
+import type { Flow } from '../rpc/server.js';
 
 export type TailChunk = { text: string; offset: number };
 
-/** The last `bytes` of a file (from the start of a line when it can), and where it ends. */
+/**
+ * The last `bytes` of a file (from the start of a line when it can, else of a character), and
+ * the offset to follow it from: the end of its last whole character, so that one being written
+ * is read whole by the follower.
+ */
 export function tailFile(file: string, bytes: number): TailChunk {
   const fd = openSync(file, 'r');
   try {
     const size = fstatSync(fd).size;
     const start = Math.max(0, size - bytes);
-    const text = read(fd, start, size - start);
+    const buffer = Buffer.alloc(size - start);
+    const n = readFully(fd, buffer, start);
+    const got = buffer.subarray(0, n - incompleteTail(buffer.subarray(0, n)));
     // a cut in the middle of a line starts at the next one
-    const cut = start > 0 ? text.indexOf('\n') + 1 : 0;
-    return { text: text.slice(cut), offset: size };
+    const cut = start > 0 ? lineOrCharStart(got) : 0;
+    return { text: got.subarray(cut).toString('utf8'), offset: start + got.length };
   } finally {
     closeSync(fd);
   }
 }
 
+export type FollowLimits = {
+  /** Bytes read at a time, and sent as one event. */
+  chunkBytes: number;
+  /** Unread bytes past which a client that can take more is jumped ahead to the end. */
+  maxLagBytes: number;
+  /** Bytes read in one go before the event loop gets its turn. */
+  passBytes: number;
+};
+
+/** `{ id, event: { text } }` around the text takes 30 bytes of msgpack at most. */
+const FRAME_OVERHEAD = 64;
+
+export const FOLLOW_LIMITS: FollowLimits = {
+  chunkBytes: TAIL_EVENT_MAX_BYTES - FRAME_OVERHEAD,
+  maxLagBytes: 4 * 1024 * 1024,
+  passBytes: 1024 * 1024,
+};
+
 /**
- * What is appended to a file from `offset` on, as it is written. The folder is watched (inotify
- * through fs.watch), not the file: the file may not exist yet (an instance that never ran), or
- * be rotated away and created again — a new file (another inode) or a truncated one is read from
- * its start. The child writes the file itself: the daemon reads it only while someone follows.
+ * What is appended to a file from `offset` on, as it is written, read a chunk at a time and
+ * only while the client's `flow` has room: however fast the child writes, the daemon holds one
+ * chunk, and the client's connection at most its high-water mark. A client that falls more
+ * than `maxLagBytes` behind is jumped ahead: a `{ text: '', skipped }` notice, then the newest
+ * chunk of the file from its first line start. Characters are never cut (StringDecoder keeps
+ * a partial one for the next chunk).
+ *
+ * The folder is watched (inotify through fs.watch), not the file: the file may not exist yet
+ * (an instance that never ran), or be rotated away and created again — a new file (another
+ * inode) or a truncated one is read from its start, and what was not read of a rotated one is
+ * counted as skipped. The child writes the file itself: the daemon reads it only while someone
+ * follows. Nothing here throws into the daemon: a failed read ends this stream with TAIL_FAILED.
  */
-export function followFile(file: string, offset: number): Observable<TailChunk> {
-  return new Observable<TailChunk>((subscriber) => {
+export function followFile(
+  file: string,
+  offset: number,
+  flow: Flow,
+  limits: FollowLimits = FOLLOW_LIMITS,
+): Observable<TailEvent> {
+  return new Observable<TailEvent>((subscriber) => {
+    const buffer = Buffer.allocUnsafe(limits.chunkBytes);
+    let decoder = new StringDecoder('utf8');
     let position = offset;
     let inode: number | null = null;
-    const readNew = () => {
-      let stat;
-      try {
-        stat = statSync(file);
-      } catch {
-        // not there (yet, or any more): the next write brings it back
-        return;
+    /** The size at the last look: what a rotation takes away unread is this less position. */
+    let lastSize = offset;
+    let skipped = 0;
+    /** After a jump: the bytes up to the next line start are skipped too. */
+    let isResyncing = false;
+    let isDone = false;
+    let again: NodeJS.Immediate | null = null;
+
+    const restart = () => {
+      position = 0;
+      decoder = new StringDecoder('utf8');
+      isResyncing = false;
+    };
+
+    const emit = (bytes: Buffer) => {
+      let b = bytes;
+      if (isResyncing) {
+        const cut = lineOrCharStart(b);
+        skipped += cut;
+        b = b.subarray(cut);
+        isResyncing = false;
       }
-      if (inode !== null && stat.ino !== inode) position = 0;
-      inode = stat.ino;
-      if (stat.size < position) position = 0;
-      if (stat.size === position) return;
+      if (skipped > 0) {
+        subscriber.next({ text: '', skipped });
+        skipped = 0;
+      }
+      for (const text of pieces(decoder.write(b), limits.chunkBytes)) subscriber.next({ text });
+    };
+
+    const readAvailable = () => {
       let fd: number;
       try {
         fd = openSync(file, 'r');
-      } catch {
-        // removed between the stat and the open: as if not there
-        return;
+      } catch (error) {
+        // not there (yet, or any more): the next write brings it back
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+        throw error;
       }
       try {
-        const text = read(fd, position, stat.size - position);
-        position = stat.size;
-        subscriber.next({ text, offset: position });
+        const { ino, size } = fstatSync(fd);
+        if (inode !== null && ino !== inode) {
+          skipped += Math.max(0, lastSize - position);
+          restart();
+        } else if (size < position) {
+          restart();
+        }
+        inode = ino;
+        lastSize = size;
+        let budget = limits.passBytes;
+        while (position < size && !isDone) {
+          // the client's 'drain' calls again
+          if (!flow.hasRoom()) return;
+          if (budget <= 0) {
+            again = setImmediate(pump);
+            return;
+          }
+          if (size - position > limits.maxLagBytes) {
+            // the newest chunk is what a person following wants to see
+            const to = size - limits.chunkBytes;
+            skipped += to - position;
+            position = to;
+            decoder = new StringDecoder('utf8');
+            isResyncing = true;
+          }
+          const n = readSync(fd, buffer, 0, Math.min(buffer.length, size - position), position);
+          // truncated while being read: the next look starts it again
+          if (n === 0) return;
+          position += n;
+          budget -= n;
+          emit(buffer.subarray(0, n));
+        }
       } finally {
         closeSync(fd);
       }
     };
+
+    function pump(): void {
+      again = null;
+      if (isDone) return;
+      try {
+        readAvailable();
+      } catch (error) {
+        fail(error);
+      }
+    }
+
+    const fail = (error: unknown) => {
+      if (isDone) return;
+      isDone = true;
+      const e = error as NodeJS.ErrnoException;
+      subscriber.error(
+        new TaskmasterError('TAIL_FAILED', `cannot follow ${file}: ${e.code ?? e.message}`, {
+          hint: 'check the file and its folder (permissions, the disk), then tail again',
+          cause: error,
+        }),
+      );
+    };
+
     const name = basename(file);
     let watcher: FSWatcher;
     try {
       watcher = watch(dirname(file), { persistent: false }, (_event, changed) => {
-        if (changed === null || changed === name) readNew();
+        if (changed === null || changed === name) pump();
       });
     } catch (error) {
-      subscriber.error(error);
+      fail(error);
       return undefined;
     }
-    watcher.on('error', (error) => subscriber.error(error));
+    watcher.on('error', fail);
+    const drained = flow.drained$.subscribe(() => pump());
     // what was written between the first read and the watch
-    readNew();
-    return () => watcher.close();
+    pump();
+    return () => {
+      isDone = true;
+      if (again !== null) clearImmediate(again);
+      drained.unsubscribe();
+      watcher.close();
+    };
   });
 }
 
-function read(fd: number, position: number, length: number): string {
-  const buffer = Buffer.alloc(length);
+/** Reads from `position` until `buffer` is full or the file ends; the bytes read. */
+function readFully(fd: number, buffer: Buffer, position: number): number {
   let done = 0;
-  while (done < length) {
-    const n = readSync(fd, buffer, done, length - done, position + done);
+  while (done < buffer.length) {
+    const n = readSync(fd, buffer, done, buffer.length - done, position + done);
     if (n === 0) break;
     done += n;
   }
-  return buffer.subarray(0, done).toString('utf8');
+  return done;
+}
+
+/** Where the first whole line of `b` starts; without a newline, its first whole character. */
+function lineOrCharStart(b: Buffer): number {
+  const nl = b.indexOf(0x0a);
+  if (nl >= 0) return nl + 1;
+  let i = 0;
+  // UTF-8 continuation bytes (10xxxxxx): the rest of a character cut off
+  while (i < b.length && i < 3 && (b[i]! & 0xc0) === 0x80) i++;
+  return i;
+}
+
+/** Bytes at the end of `b` that begin a UTF-8 character whose rest is not written yet. */
+function incompleteTail(b: Buffer): number {
+  for (let i = 1; i <= Math.min(3, b.length); i++) {
+    const c = b[b.length - i]!;
+    if ((c & 0xc0) === 0x80) continue;
+    const length = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    return length > i ? i : 0;
+  }
+  return 0;
+}
+
+/**
+ * `text` in pieces of at most `maxBytes` of UTF-8, never inside a character. Only bytes that
+ * are not UTF-8 make a chunk's text longer than the chunk (each is U+FFFD: three bytes).
+ */
+function pieces(text: string, maxBytes: number): string[] {
+  if (text === '') return [];
+  if (Buffer.byteLength(text) <= maxBytes + 3) return [text];
+  const out: string[] = [];
+  let start = 0;
+  let bytes = 0;
+  for (let i = 0; i < text.length;) {
+    const cp = text.codePointAt(i)!;
+    const size = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+    if (bytes + size > maxBytes) {
+      out.push(text.slice(start, i));
+      start = i;
+      bytes = 0;
+    }
+    bytes += size;
+    i += cp > 0xffff ? 2 : 1;
+  }
+  out.push(text.slice(start));
+  return out;
 }

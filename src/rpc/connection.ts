@@ -151,6 +151,11 @@ export class RpcConnection {
     return this.closedWith !== null || this.socket.destroyed;
   }
 
+  /** Why the connection ended (IDLE_TIMEOUT: the daemon closed it for being idle); null while open. */
+  get closeReason(): TaskmasterError | null {
+    return this.closedWith;
+  }
+
   /** Closed by `close()`, not by the daemon or the network. */
   get isClosedByUs(): boolean {
     return this.closedByUs;
@@ -190,7 +195,8 @@ export class RpcConnection {
         return;
       }
       if (frame.id === null) {
-        // an error about no request in particular (a frame of ours it could not read)
+        // an error about no request in particular (a frame of ours it could not read, or why
+        // the daemon closes the connection): the connection is done with
         if ('error' in frame) this.closedWith = fromWireError(frame.error);
         continue;
       }

@@ -13,6 +13,17 @@ export const MAX_FRAME_BYTES = 1024 * 1024;
 /** Events one `log` reply carries when no limit is asked, and at most: it must fit a frame. */
 export const LOG_DEFAULT_LIMIT = 1000;
 export const LOG_MAX_LIMIT = 5000;
+/**
+ * The largest frame body of a `tail -f` event: what is appended goes in chunks of this size at
+ * most, whatever the size of the write, so that neither side holds more than a chunk of it.
+ */
+export const TAIL_EVENT_MAX_BYTES = 64 * 1024;
+
+/**
+ * A `tail -f` stream event: text appended to the file, or (text empty) the notice that the
+ * client was too far behind and `skipped` bytes were jumped over.
+ */
+export type TailEvent = { text: string } | { text: ''; skipped: number };
 
 export type InstanceStatus = {
   name: string;

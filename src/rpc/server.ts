@@ -1,8 +1,10 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import type { Observable, Subscription } from 'rxjs';
-import { TaskmasterError } from '../domain/errors.js';
+import { Subject, type Observable, type Subscription } from 'rxjs';
+import { TaskmasterError, type ErrorCode } from '../domain/errors.js';
 import { tokenMatches } from './auth.js';
+import { fdReserve, fdUse } from './fd-budget.js';
 import { encodeFrame, FrameDecoder } from './frame.js';
+import { ThrottledLog } from './throttled-log.js';
 import {
   isMethod,
   MAX_FRAME_BYTES,
@@ -15,8 +17,26 @@ import {
   type ResultOf,
 } from './protocol.js';
 
-/** A result followed by a stream of events, until the client cancels or disconnects. */
-export type Streamed<R> = { initial: R; events: Observable<unknown> };
+/**
+ * What a paced stream sees of its client: whether the connection can take another event now,
+ * and when it has drained. A source that reads only while `hasRoom()` costs the daemon no
+ * memory however slowly the client reads.
+ */
+export type Flow = {
+  hasRoom: () => boolean;
+  drained$: Observable<void>;
+};
+
+/**
+ * A result followed by a stream of events, until the client cancels or disconnects. `events`
+ * is either pushed as it comes (log -f: a client that stops reading is dropped once
+ * `maxQueuedBytes` wait for it), or made from the client's `Flow` (tail -f: read only when the
+ * client can take it).
+ */
+export type Streamed<R> = {
+  initial: R;
+  events: Observable<unknown> | ((flow: Flow) => Observable<unknown>);
+};
 
 export type Handler<M extends Method> = (
   params: ParamsOf<M>,
@@ -39,14 +59,47 @@ export type RpcServerOptions = {
   /** Named in INTERNAL errors, where the details are. */
   logFile: string;
   log: ServerLog;
-  /** Seconds a new connection has to say hello with the right token. */
-  helloTimeoutMs?: number;
-  maxConnections?: number;
+} & Partial<RpcLimits>;
+
+/** The limits of the server (docs/protocol.md § Session has them with their defaults). */
+export type RpcLimits = {
+  /** How long a new connection has to say hello with the right token. */
+  helloTimeoutMs: number;
+  /**
+   * Connections that have not said hello yet. When they are all taken, the one waiting longest
+   * is closed to make room: a client that is let in says hello at once, so the oldest is the
+   * likeliest to be a socket that never will.
+   */
+  maxUnauthenticated: number;
+  /** How long a connection just accepted is spared when the waiting ones are too many. */
+  helloGraceMs: number;
+  /** Authenticated connections; the next hello is refused with TOO_MANY_CLIENTS. */
+  maxConnections: number;
+  /** How long an authenticated connection may be idle (no request in flight, no stream). */
+  idleTimeoutMs: number;
+  /** File descriptors kept for the daemon: a client that would leave fewer free is refused. */
+  fdReserve: number;
   /** Bytes queued to a client that does not read, past which it is dropped. */
-  maxQueuedBytes?: number;
+  maxQueuedBytes: number;
+  /** Bytes queued to a client past which paced streams wait for it to drain. */
+  streamHighWaterBytes: number;
+  /** Refusals after the first are counted and logged once per this interval. */
+  refusalLogIntervalMs: number;
 };
 
-export const stream = <R>(initial: R, events: Observable<unknown>): Streamed<R> => ({
+export const DEFAULT_LIMITS: RpcLimits = {
+  helloTimeoutMs: 5000,
+  maxUnauthenticated: 32,
+  helloGraceMs: 100,
+  maxConnections: 256,
+  idleTimeoutMs: 10 * 60_000,
+  fdReserve: 32,
+  maxQueuedBytes: 8 * 1024 * 1024,
+  streamHighWaterBytes: 256 * 1024,
+  refusalLogIntervalMs: 10_000,
+};
+
+export const stream = <R>(initial: R, events: Streamed<R>['events']): Streamed<R> => ({
   initial,
   events,
 });
@@ -63,17 +116,28 @@ function isStreamed<R>(x: R | Streamed<R>): x is Streamed<R> {
  */
 export class RpcServer {
   private readonly server: Server;
-  private readonly connections = new Set<Connection>();
+  /** Connections waiting for their hello, oldest first. */
+  private readonly waiting = new Set<Connection>();
+  private readonly clients = new Set<Connection>();
   private readonly options: Required<RpcServerOptions>;
+  private readonly refusals: ThrottledLog;
+  private readonly acceptErrors: ThrottledLog;
 
   constructor(options: RpcServerOptions) {
-    this.options = {
-      helloTimeoutMs: 5000,
-      maxConnections: 512,
-      maxQueuedBytes: 8 * 1024 * 1024,
-      ...options,
-    };
+    this.options = { ...DEFAULT_LIMITS, ...options };
+    const { warn } = this.options.log;
+    const interval = this.options.refusalLogIntervalMs;
+    this.refusals = new ThrottledLog(warn, interval, (n) => `refused ${n} more clients`);
+    this.acceptErrors = new ThrottledLog(warn, interval, (n) => `${n} more failed accepts`);
     this.server = createServer((socket) => this.accept(socket));
+    // libuv reports a failed accept() (EMFILE, ENFILE) as an 'error' of the server: without a
+    // listener it would be an uncaught exception, and the daemon would shut down over it
+    this.server.on('error', (error: NodeJS.ErrnoException) => {
+      // before it listens, the error is listen()'s to reject with
+      if (!this.server.listening) return;
+      const code = error.code ?? error.message;
+      this.acceptErrors.say(`cannot accept a connection: ${code}`, code);
+    });
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
@@ -99,46 +163,135 @@ export class RpcServer {
    * close its side within a second is cut.
    */
   closeAll(): void {
-    for (const connection of this.connections) connection.close();
+    for (const connection of [...this.waiting, ...this.clients]) connection.close();
+    this.refusals.flush();
+    this.acceptErrors.flush();
   }
 
   /** Streams being followed, over all connections (a client that left has none). */
   get streamCount(): number {
     let n = 0;
-    for (const connection of this.connections) n += connection.streamCount;
+    for (const connection of this.clients) n += connection.streamCount;
     return n;
   }
 
   private accept(socket: Socket): void {
     const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
-    if (this.connections.size >= this.options.maxConnections) {
-      this.options.log.warn(`refused client ${peer}: ${this.connections.size} connections already`);
-      socket.destroy();
-      return;
+    const host = socket.remoteAddress ?? '?';
+    const use = fdUse();
+    if (use !== null) {
+      const reserve = fdReserve(use.limit, this.options.fdReserve);
+      const free = use.limit - use.open;
+      if (free < reserve) {
+        const why = `${free} file descriptors left of ${use.limit}, ${reserve} kept for the daemon`;
+        this.refusals.say(`refused client ${peer}: ${why}`, 'for want of file descriptors', host);
+        refuse(socket, 'TOO_MANY_CLIENTS', `taskmasterd refuses new clients: ${why}`);
+        return;
+      }
     }
-    const connection = new Connection(socket, peer, this.options);
-    this.connections.add(connection);
-    connection.start(() => this.connections.delete(connection));
+    const connection: Connection = new Connection(socket, peer, this.options, {
+      refused: (why, kind) => this.refusals.say(`refused client ${peer}: ${why}`, kind, host),
+      admit: () => this.admit(connection),
+      closed: () => {
+        this.waiting.delete(connection);
+        this.clients.delete(connection);
+      },
+    });
+    this.waiting.add(connection);
+    connection.start();
+    // a client that is let in sends its hello with the connect: after `helloGraceMs`, and the
+    // poll phase of that turn of the event loop (the immediate runs after it), it has been read
+    setTimeout(() => {
+      setImmediate(() => {
+        connection.hasHadChance = true;
+        this.makeRoom();
+      });
+    }, this.options.helloGraceMs).unref();
+  }
+
+  /**
+   * Over `maxUnauthenticated` waiting: those waiting longest, among those that have had their
+   * chance to say hello, are closed. One just accepted is spared until then, or a flood of
+   * connections would push out the real client among them before its hello is even read: the
+   * number waiting is at most `maxUnauthenticated` and those accepted in the last
+   * `helloGraceMs`.
+   */
+  private makeRoom(): void {
+    const max = this.options.maxUnauthenticated;
+    for (const connection of this.waiting) {
+      if (this.waiting.size <= max) return;
+      if (!connection.hasHadChance) continue;
+      this.waiting.delete(connection);
+      connection.evict(`no hello yet, the longest waiting of ${max} connections`);
+    }
+  }
+
+  /** After a good hello: a place among the authenticated clients, or why there is none. */
+  private admit(connection: Connection): TaskmasterError | null {
+    if (this.clients.size >= this.options.maxConnections) {
+      return new TaskmasterError(
+        'TOO_MANY_CLIENTS',
+        `taskmasterd serves ${this.options.maxConnections} clients already`,
+        { hint: 'close the tm shells and scripts that are connected, then try again' },
+      );
+    }
+    this.waiting.delete(connection);
+    this.clients.add(connection);
+    return null;
   }
 }
 
+/** What a connection tells its server. */
+type ConnectionEvents = {
+  refused: (why: string, kind: string) => void;
+  admit: () => TaskmasterError | null;
+  closed: () => void;
+};
+
+/**
+ * Closes a socket at once, with a typed error it may still read: a client refused for want of
+ * descriptors must not hold one a second longer (the write usually completes in the call).
+ */
+function refuse(socket: Socket, code: ErrorCode, message: string): void {
+  socket.on('error', () => {});
+  socket.write(encodeFrame({ id: null, error: toWireError(new TaskmasterError(code, message)) }));
+  socket.destroy();
+}
+
 class Connection {
+  /** `helloGraceMs` and a poll phase have passed since it was accepted: a hello would be read. */
+  hasHadChance = false;
   private readonly decoder = new FrameDecoder(MAX_FRAME_BYTES);
   private isAuthenticated = false;
+  /** Closing by the daemon's decision (idle, evicted, shutdown): what comes in is not read. */
+  private isClosing = false;
   private readonly streams = new Map<number, Subscription>();
   private helloTimer: NodeJS.Timeout | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
+  /** Requests read whose reply is not written yet. */
+  private inFlight = 0;
+  private readonly drained$ = new Subject<void>();
+  private readonly flow: Flow;
 
   constructor(
     private readonly socket: Socket,
     private readonly peer: string,
     private readonly options: Required<RpcServerOptions>,
-  ) {}
+    private readonly events: ConnectionEvents,
+  ) {
+    this.flow = {
+      hasRoom: () => !socket.destroyed && socket.writableLength < this.options.streamHighWaterBytes,
+      drained$: this.drained$.asObservable(),
+    };
+  }
 
   get streamCount(): number {
     return this.streams.size;
   }
 
   close(): void {
+    this.isClosing = true;
+    this.clearTimers();
     for (const [id, sub] of this.streams) {
       sub.unsubscribe();
       this.send({ id, end: true });
@@ -148,29 +301,68 @@ class Connection {
     setTimeout(() => this.socket.destroy(), 1000).unref();
   }
 
-  start(onClose: () => void): void {
+  /** Closed to make room for a newer connection: it had its chance to say hello. */
+  evict(why: string): void {
+    this.events.refused(why, 'evicted before hello');
+    refuse(this.socket, 'UNAUTHORIZED', `closed before hello: ${why}`);
+  }
+
+  start(): void {
     const { socket } = this;
     socket.setNoDelay(true);
     // a peer that vanished without a FIN is noticed and forgotten
     socket.setKeepAlive(true, 30_000);
     this.helloTimer = setTimeout(() => {
-      this.options.log.warn(
-        `refused client ${this.peer}: no hello within ${this.options.helloTimeoutMs} ms`,
-      );
+      this.events.refused(`no hello within ${this.options.helloTimeoutMs} ms`, 'no hello in time');
       socket.destroy();
     }, this.options.helloTimeoutMs);
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
+    socket.on('drain', () => this.drained$.next());
     // a reset or a broken pipe only ends this client
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
-      if (this.helloTimer !== null) clearTimeout(this.helloTimer);
+      this.clearTimers();
       for (const sub of this.streams.values()) sub.unsubscribe();
       this.streams.clear();
-      onClose();
+      this.drained$.complete();
+      this.events.closed();
     });
   }
 
+  private clearTimers(): void {
+    if (this.helloTimer !== null) clearTimeout(this.helloTimer);
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.helloTimer = null;
+    this.idleTimer = null;
+  }
+
+  /**
+   * Starts the idle clock when nothing is going on: a connection with a request in flight or a
+   * stream open is never idle, however long it is quiet.
+   */
+  private checkIdle(): void {
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    if (!this.isAuthenticated || this.isClosing || this.inFlight > 0 || this.streams.size > 0) {
+      return;
+    }
+    this.idleTimer = setTimeout(() => this.closeIdle(), this.options.idleTimeoutMs);
+    this.idleTimer.unref();
+  }
+
+  private closeIdle(): void {
+    const after = duration(this.options.idleTimeoutMs);
+    this.options.log.info(`closed client ${this.peer}: idle for ${after}`);
+    // said first, so that a client (the tm shell) knows it was not lost and reconnects quietly
+    const error = new TaskmasterError('IDLE_TIMEOUT', `closed after ${after} without a request`, {
+      hint: 'connect again; tm does so at the next command',
+    });
+    this.send({ id: null, error: toWireError(error) });
+    this.close();
+  }
+
   private receive(chunk: Buffer): void {
+    if (this.isClosing) return;
     let frames;
     try {
       frames = this.decoder.push(chunk);
@@ -182,7 +374,7 @@ class Connection {
       return;
     }
     for (const frame of frames) {
-      if (this.socket.destroyed) return;
+      if (this.socket.destroyed || this.isClosing) return;
       if (!frame.ok) {
         this.send({ id: null, error: toWireError(frame.error) });
         if (!this.isAuthenticated) this.socket.end();
@@ -194,6 +386,8 @@ class Connection {
 
   private async handle(body: unknown): Promise<void> {
     let id: number | null = null;
+    this.inFlight++;
+    this.checkIdle();
     try {
       const request = parseRequest(body);
       id = request.id;
@@ -203,7 +397,7 @@ class Connection {
         });
       }
       if (!this.isAuthenticated && request.method !== 'hello') {
-        this.refuse('did not say hello first');
+        this.events.refused('did not say hello first', 'no hello first');
         throw new TaskmasterError('UNAUTHORIZED', 'say hello with the token first');
       }
       if (this.streams.has(request.id)) {
@@ -221,7 +415,13 @@ class Connection {
     } catch (error) {
       const typed = error instanceof TaskmasterError ? error : this.internal(error as Error);
       this.send({ id, error: toWireError(typed) });
-      if (typed.code === 'UNAUTHORIZED' || typed.code === 'VERSION_MISMATCH') this.socket.end();
+      if (['UNAUTHORIZED', 'VERSION_MISMATCH', 'TOO_MANY_CLIENTS'].includes(typed.code)) {
+        this.isClosing = true;
+        this.socket.end();
+      }
+    } finally {
+      this.inFlight--;
+      this.checkIdle();
     }
   }
 
@@ -248,7 +448,7 @@ class Connection {
 
   private hello(params: ParamsOf<'hello'>): ResultOf<'hello'> {
     if (!tokenMatches(this.options.token, params.token)) {
-      this.refuse('wrong token');
+      this.events.refused('wrong token', 'wrong token');
       throw new TaskmasterError('UNAUTHORIZED', 'wrong token', {
         hint: "tm reads the token from server.tokenfile of the config: use the daemon's config (tm -c FILE)",
       });
@@ -260,26 +460,49 @@ class Connection {
         { hint: 'use the tm that came with this taskmasterd' },
       );
     }
+    if (this.isAuthenticated) return this.helloResult();
+    const full = this.events.admit();
+    if (full !== null) {
+      this.events.refused(full.message, 'over the limit of clients');
+      throw full;
+    }
     this.isAuthenticated = true;
     if (this.helloTimer !== null) clearTimeout(this.helloTimer);
     this.helloTimer = null;
+    return this.helloResult();
+  }
+
+  private helloResult(): ResultOf<'hello'> {
     return { version: PROTOCOL_VERSION, pid: process.pid, config: this.options.configFile };
   }
 
-  private follow(id: number, events: Observable<unknown>): void {
+  private follow(id: number, source: Streamed<unknown>['events']): void {
+    const ended = () => {
+      this.streams.delete(id);
+      this.checkIdle();
+    };
+    let events: Observable<unknown>;
+    try {
+      events = typeof source === 'function' ? source(this.flow) : source;
+    } catch (error) {
+      const typed = error instanceof TaskmasterError ? error : this.internal(error as Error);
+      this.send({ id, error: toWireError(typed) });
+      return;
+    }
     const sub = events.subscribe({
       next: (event) => this.send({ id, event }),
       error: (error: unknown) => {
-        this.streams.delete(id);
+        ended();
         const typed = error instanceof TaskmasterError ? error : this.internal(error as Error);
         this.send({ id, error: toWireError(typed) });
       },
       complete: () => {
-        this.streams.delete(id);
+        ended();
         this.send({ id, end: true });
       },
     });
     if (!sub.closed) this.streams.set(id, sub);
+    this.checkIdle();
   }
 
   private send(frame: unknown): void {
@@ -287,7 +510,9 @@ class Connection {
     if (socket.destroyed || !socket.writable) return;
     // a client that does not read its stream is dropped before it costs the daemon memory
     if (socket.writableLength > this.options.maxQueuedBytes) {
-      this.options.log.warn(`dropped client ${this.peer}: it stopped reading`);
+      this.options.log.warn(
+        `dropped client ${this.peer}: it stopped reading (${socket.writableLength} bytes queued for it)`,
+      );
       socket.destroy();
       return;
     }
@@ -307,14 +532,17 @@ class Connection {
     socket.write(bytes);
   }
 
-  private refuse(why: string): void {
-    this.options.log.warn(`refused client ${this.peer}: ${why}`);
-  }
-
   private internal(error: Error): TaskmasterError {
     this.options.log.error(`internal error serving ${this.peer}: ${error.stack ?? String(error)}`);
     return new TaskmasterError('INTERNAL', `internal error: ${error.message}`, {
       hint: `the daemon log (${this.options.logFile}) has the details`,
     });
   }
+}
+
+/** `10 min`, `90 s`, `250 ms`: a limit as a person reads it. */
+function duration(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
+  if (ms >= 1000 && ms % 1000 === 0) return `${ms / 1000} s`;
+  return `${ms} ms`;
 }

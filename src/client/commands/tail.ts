@@ -1,3 +1,4 @@
+import type { TailEvent } from '../../rpc/protocol.js';
 import { EXIT } from '../exit-codes.js';
 import { type Command } from '../command.js';
 import { follow } from '../follow.js';
@@ -10,8 +11,9 @@ export const tail: Command = {
   details: [
     'Prints the last N bytes (default 1600) of the file the config gives as the instance’s',
     'stdout (or stderr), from the start of a line. -f then prints what is appended, until',
-    'Ctrl-C, which ends it with status 0. An instance whose output is discarded has nothing',
-    'to tail.',
+    'Ctrl-C, which ends it with status 0. When the program writes faster than tm reads, the',
+    'daemon jumps ahead to the newest output and tm says so on stderr: [tm: N bytes skipped].',
+    'An instance whose output is discarded has nothing to tail.',
   ],
   options: [
     { long: '--stderr', help: 'the stderr file instead of stdout' },
@@ -38,7 +40,11 @@ export const tail: Command = {
       connection,
       (onEvent) => connection.subscribe('tail', params, onEvent),
       (first) => session.io.stdout(first.text),
-      (e) => session.io.stdout((e as { text: string }).text),
+      (e) => {
+        const event = e as TailEvent;
+        if ('skipped' in event) session.io.stderr(`[tm: ${event.skipped} bytes skipped]\n`);
+        session.io.stdout(event.text);
+      },
     );
     return EXIT.ok;
   },

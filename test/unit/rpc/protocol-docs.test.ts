@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../../src/domain/errors.js';
-import { MAX_FRAME_BYTES, PARAMS } from '../../../src/rpc/protocol.js';
+import { FOLLOW_LIMITS } from '../../../src/daemon/tail-file.js';
+import { MAX_FRAME_BYTES, PARAMS, TAIL_EVENT_MAX_BYTES } from '../../../src/rpc/protocol.js';
+import { DEFAULT_LIMITS } from '../../../src/rpc/server.js';
 
 /** docs/protocol.md is the contract for third-party clients: it and the code must agree. */
 
@@ -32,5 +34,36 @@ describe('docs/protocol.md', () => {
   it('states the frame limit the code enforces', () => {
     expect(MAX_FRAME_BYTES).toBe(1_048_576);
     expect(doc).toContain('**1 MiB** (1,048,576 bytes)');
+  });
+
+  it('states the connection limits the server enforces, with their defaults', () => {
+    const session = doc.split('## Session')[1]!.split('\n## ')[0]!;
+    const rows = new Map(
+      session
+        .split('\n')
+        .filter((l) => l.startsWith('| `'))
+        .map((l) => {
+          const [name, value] = l
+            .split('|')
+            .slice(1, 3)
+            .map((c) => c.trim());
+          return [name!.replace(/`/g, ''), value!];
+        }),
+    );
+    const units: Record<string, number> = { '': 1, ' KiB': 1024, ' MiB': 1024 * 1024 };
+    const documented = Object.fromEntries(
+      [...rows].map(([name, value]) => {
+        const m = /^(\d+)( KiB| MiB)?/.exec(value)!;
+        return [name, Number(m[1]) * units[m[2] ?? '']!];
+      }),
+    );
+    expect(documented).toEqual(DEFAULT_LIMITS);
+  });
+
+  it('states the chunk and lag limits of tail -f', () => {
+    expect(TAIL_EVENT_MAX_BYTES).toBe(64 * 1024);
+    expect(doc).toContain('has a frame body of 64 KiB at most');
+    expect(FOLLOW_LIMITS.maxLagBytes).toBe(4 * 1024 * 1024);
+    expect(doc).toContain('falls more than 4 MiB behind');
   });
 });
