@@ -1,4 +1,4 @@
-import { instanceMachine } from '../../machines/instance.machine.js';
+import { instanceMachine, type InstanceEvent } from '../../machines/instance.machine.js';
 import type { ExitInfo, StoredEvent, TransitionEvent } from '../domain/types.js';
 import type { Append } from '../eventlog/append.js';
 import type { ProcessRegister } from '../eventlog/processes.js';
@@ -43,6 +43,20 @@ export function instanceMachineWithEffects(deps: EffectDeps) {
       log.warn(`${name}: pid ${exit.pid} exited leaving processes in its group; they were stopped`);
     }
   };
+
+  /**
+   * What an exit does, for a child and an adopted process alike: its time is taken now, the rest
+   * (the register, the machine) waits its turn in the work queue.
+   */
+  const exitReporter =
+    (name: string, self: { send: (event: InstanceEvent) => void }) =>
+    (exit: ExitInfo, leftovers: boolean) => {
+      const atMs = Date.now();
+      queue.push(() => {
+        exitedLeavingGroup(name, exit, leftovers);
+        self.send({ type: 'proc.exited', exit, atMs });
+      });
+    };
 
   return instanceMachine.provide({
     actions: {
@@ -101,13 +115,7 @@ export function instanceMachineWithEffects(deps: EffectDeps) {
                 self.send({ type: 'proc.spawned', pid, atMs: Date.now() });
               },
               spawnFailed: (failure) => self.send({ type: 'proc.spawnFailed', failure }),
-              exited: (exit, leftovers) => {
-                const atMs = Date.now();
-                queue.push(() => {
-                  exitedLeavingGroup(context.name, exit, leftovers);
-                  self.send({ type: 'proc.exited', exit, atMs });
-                });
-              },
+              exited: exitReporter(context.name, self),
               drainMs: () => drainMs(self.getSnapshot()),
             },
           );
@@ -116,13 +124,7 @@ export function instanceMachineWithEffects(deps: EffectDeps) {
       watch: ({ context, self }, { pid, procStart }) => {
         procStarts.set(pid, procStart);
         watchProcess(pid, procStart, {
-          exited: (exit, leftovers) => {
-            const atMs = Date.now();
-            queue.push(() => {
-              exitedLeavingGroup(context.name, exit, leftovers);
-              self.send({ type: 'proc.exited', exit, atMs });
-            });
-          },
+          exited: exitReporter(context.name, self),
           drainMs: () => drainMs(self.getSnapshot()),
         });
       },
