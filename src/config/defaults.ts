@@ -1,5 +1,8 @@
-import type { ProgramSpec } from '../domain/types.js';
+import type { FileLimit, ProgramSpec } from '../domain/types.js';
 import type { DaemonSection, EmailSection, ServerSection } from './types.js';
+
+/** Supervisor's defaults for its `*_logfile_maxbytes` and `*_logfile_backups`: bounded unless told. */
+export const OUTPUT_LIMIT: FileLimit = Object.freeze({ maxBytes: 50 * 1024 * 1024, backups: 10 });
 
 /**
  * What a program gets for each key it leaves out (SPEC §2), already in the units of ProgramSpec.
@@ -18,6 +21,8 @@ export const PROGRAM_DEFAULTS: Readonly<Omit<ProgramSpec, 'name' | 'cmd' | 'argv
     restartDelayMaxMs: 30_000,
     stdout: null,
     stderr: null,
+    stdoutLimit: OUTPUT_LIMIT,
+    stderrLimit: OUTPUT_LIMIT,
     env: Object.freeze({}),
     workingdir: null,
     umask: null,
@@ -31,6 +36,7 @@ export const PROGRAM_DEFAULTS: Readonly<Omit<ProgramSpec, 'name' | 'cmd' | 'argv
 
 export const DAEMON_DEFAULTS: Readonly<DaemonSection> = Object.freeze({
   logfile: 'taskmaster.log',
+  logLimit: OUTPUT_LIMIT,
   eventlog: 'taskmaster.db',
   pidfile: 'taskmaster.pid',
   eventRetention: Object.freeze({ perInstance: 10_000, days: 90 }),

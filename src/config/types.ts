@@ -1,4 +1,4 @@
-import type { ProgramSpec, State } from '../domain/types.js';
+import type { FileLimit, ProgramSpec, State } from '../domain/types.js';
 
 /** A whole config file, validated; every path is absolute (resolved against the file's folder). */
 export type Config = {
@@ -14,6 +14,8 @@ export type Config = {
 
 export type DaemonSection = {
   logfile: string;
+  /** When the daemon's log is rotated (by rename: the daemon owns its descriptor). */
+  logLimit: FileLimit;
   eventlog: string;
   pidfile: string;
   eventRetention: EventRetention;

@@ -555,6 +555,8 @@ function program(w: Walk, f: Field, name: string): ProgramSpec | undefined {
     restartDelayMaxMs: s.read('restartdelaymax', seconds, d.restartDelayMaxMs),
     stdout: s.read('stdout', orNull(pathTo('a file path')), d.stdout),
     stderr: s.read('stderr', orNull(pathTo('a file path')), d.stderr),
+    stdoutLimit: d.stdoutLimit,
+    stderrLimit: d.stderrLimit,
     env: s.read('env', env, d.env),
     // left out, it is the config file's folder, like every other relative path of the config
     workingdir: s.read('workingdir', orNull(pathTo('a folder path')), null) ?? w.dir,
@@ -569,6 +571,7 @@ function daemon(w: Walk, s: Section): DaemonSection {
   const file = pathTo('a file path');
   return {
     logfile: s.read('logfile', file, path.resolve(w.dir, d.logfile)),
+    logLimit: d.logLimit,
     eventlog: s.read('eventlog', file, path.resolve(w.dir, d.eventlog)),
     pidfile: s.read('pidfile', file, path.resolve(w.dir, d.pidfile)),
     eventRetention: retention(s.section('eventretention', RETENTION_KEYS)),

@@ -58,6 +58,12 @@ export function isTransient(failure: SpawnFailure): boolean {
   return failure.errno !== null && TRANSIENT_ERRNOS.includes(failure.errno);
 }
 
+/**
+ * How far a file may grow before it is rotated (PATH -> PATH.1 … PATH.backups), and how many old
+ * ones are kept; maxBytes 0 = never rotated.
+ */
+export type FileLimit = { readonly maxBytes: number; readonly backups: number };
+
 /** One program of the config, validated, with units converted once (times in ms). */
 export type ProgramSpec = {
   name: string;
@@ -75,6 +81,9 @@ export type ProgramSpec = {
   restartDelayMaxMs: number;
   stdout: string | null;
   stderr: string | null;
+  /** When the stdout file is rotated, and how many old ones are kept (SPEC §2). */
+  stdoutLimit: FileLimit;
+  stderrLimit: FileLimit;
   env: Readonly<Record<string, string>>;
   workingdir: string | null;
   umask: number | null;

@@ -22,6 +22,8 @@ export function makeSpec(overrides: Partial<ProgramSpec> = {}): ProgramSpec {
     restartDelayMaxMs: 30_000,
     stdout: null,
     stderr: null,
+    stdoutLimit: { maxBytes: 50 * 1024 * 1024, backups: 10 },
+    stderrLimit: { maxBytes: 50 * 1024 * 1024, backups: 10 },
     env: {},
     workingdir: null,
     umask: null,
