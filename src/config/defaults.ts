@@ -1,34 +1,14 @@
-import type { FileLimit, ProgramSpec } from '../domain/types.js';
+import type { ProgramSpec } from '../domain/types.js';
+import { OUTPUT_LIMIT, PROGRAM_FIELDS } from './program-keys.js';
 import type { DaemonSection, EmailSection, ServerSection } from './types.js';
 
-/** Supervisor's defaults for its `*_logfile_maxbytes` and `*_logfile_backups`: bounded unless told. */
-export const OUTPUT_LIMIT: FileLimit = Object.freeze({ maxBytes: 50 * 1024 * 1024, backups: 10 });
-
-/**
- * What a program gets for each key it leaves out (SPEC §2), already in the units of ProgramSpec.
- * priority 999 is Supervisor's default, so a program that sets one starts before the rest.
- */
+/** What a program gets for each key it leaves out, already in the units of ProgramSpec. */
 export const PROGRAM_DEFAULTS: Readonly<Omit<ProgramSpec, 'name' | 'cmd' | 'argv'>> = Object.freeze(
-  {
-    numprocs: 1,
-    autostart: true,
-    autorestart: 'unexpected',
-    exitcodes: Object.freeze([0]),
-    startTimeMs: 1000,
-    startRetries: 3,
-    stopSignal: 'SIGTERM',
-    stopTimeMs: 10_000,
-    restartDelayMaxMs: 30_000,
-    stdout: null,
-    stderr: null,
-    stdoutLimit: OUTPUT_LIMIT,
-    stderrLimit: OUTPUT_LIMIT,
-    env: Object.freeze({}),
-    workingdir: null,
-    umask: null,
-    user: null,
-    priority: 999,
-  },
+  Object.fromEntries(
+    Object.entries(PROGRAM_FIELDS)
+      .filter(([, row]) => row.default !== 'required')
+      .map(([field, row]) => [field, row.default]),
+  ) as Omit<ProgramSpec, 'name' | 'cmd' | 'argv'>,
 );
 
 // The paths below are relative: validate resolves them against the config file's folder, so two

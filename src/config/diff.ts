@@ -1,31 +1,14 @@
 import type { ProgramChange, ReloadPlan, SpecKey } from '../domain/reload-plan.js';
 import type { ProgramSpec } from '../domain/types.js';
+import { IN_PLACE_FIELDS, RESTART_FIELDS } from './program-keys.js';
 
 export type { ProgramChange, ReloadPlan } from '../domain/reload-plan.js';
 
-/** Keys whose change needs a new process (SPEC §4, third row). `cmd` is compared as its argv. */
-export const RESTART_KEYS = [
-  'argv',
-  'env',
-  'workingdir',
-  'umask',
-  'user',
-  'stdout',
-  'stderr',
-] as const satisfies readonly SpecKey[];
+/** Keys whose change needs a new process. `cmd` is compared as its argv. */
+export const RESTART_KEYS = RESTART_FIELDS;
 
 /** Keys applied in place: the processes keep running with the same pid. */
-export const SUPERVISION_KEYS = [
-  'autostart',
-  'autorestart',
-  'exitcodes',
-  'startTimeMs',
-  'startRetries',
-  'stopSignal',
-  'stopTimeMs',
-  'restartDelayMaxMs',
-  'priority',
-] as const satisfies readonly SpecKey[];
+export const SUPERVISION_KEYS = IN_PLACE_FIELDS;
 
 export function diff(old: readonly ProgramSpec[], next: readonly ProgramSpec[]): ReloadPlan {
   const before = new Map(old.map((s) => [s.name, s]));

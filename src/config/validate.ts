@@ -14,8 +14,15 @@ import {
 import type { ConfigProblem } from '../domain/errors.js';
 import { ConfigError } from '../domain/errors.js';
 import { suggestSimilar } from '../domain/suggest-similar.js';
-import { AUTORESTART, STATES, type AutoRestart, type ProgramSpec } from '../domain/types.js';
+import {
+  AUTORESTART,
+  STATES,
+  type AutoRestart,
+  type FileLimit,
+  type ProgramSpec,
+} from '../domain/types.js';
 import { DAEMON_DEFAULTS, EMAIL_DEFAULTS, PROGRAM_DEFAULTS, SERVER_DEFAULTS } from './defaults.js';
+import { PROGRAM_KEYS } from './program-keys.js';
 import { parseSignal, SIGNAL_NAMES } from './signals.js';
 import { indexDocument, type DocumentIndex } from './index-document.js';
 import { splitCommand } from './split-command.js';
@@ -23,26 +30,9 @@ import type { Config, DaemonSection, EmailSection, ServerSection } from './types
 
 // The keys of each section, exported so that a test keeps config.example.yaml in sync with them.
 export const TOP_KEYS = ['programs', 'daemon', 'server', 'email'] as const;
-export const PROGRAM_KEYS = [
-  'cmd',
-  'numprocs',
-  'autostart',
-  'autorestart',
-  'exitcodes',
-  'starttime',
-  'startretries',
-  'stopsignal',
-  'stoptime',
-  'restartdelaymax',
-  'stdout',
-  'stderr',
-  'env',
-  'workingdir',
-  'umask',
-  'user',
-  'priority',
-] as const;
+export { PROGRAM_KEYS };
 export const DAEMON_KEYS = ['logfile', 'eventlog', 'pidfile', 'eventretention'] as const;
+export const OUTPUT_KEYS = ['file', 'maxbytes', 'backups'] as const;
 export const RETENTION_KEYS = ['perinstance', 'days'] as const;
 export const SERVER_KEYS = ['host', 'port', 'tokenfile'] as const;
 export const EMAIL_KEYS = ['smtp', 'from', 'to', 'events', 'digest'] as const;
@@ -285,8 +275,18 @@ const SUPERVISOR_KEYS = new Map([
   ['stopwaitsecs', 'stoptime'],
 ]);
 
+// Supervisor's rotation settings are keys of the output file's own mapping here.
+const SUPERVISOR_LIMIT_KEY = /^(stdout_|stderr_)?logfile_(maxbytes|backups)$/;
+
 function unknownKeyHint(key: string, known: readonly string[]): string {
   if (key === '<<') return 'YAML merge keys (<<) are not supported: repeat the keys';
+  const limit = SUPERVISOR_LIMIT_KEY.exec(key);
+  if (limit !== null) {
+    const file = limit[1] === undefined ? 'logfile' : limit[1].slice(0, -1);
+    if (known.includes(file)) {
+      return `write ${file}: { file: PATH, ${limit[2]}: ... } (with maxbytes and backups)`;
+    }
+  }
   if (key === 'stopasgroup' || key === 'killasgroup') {
     return 'not needed: stop signals always go to the whole process group';
   }
@@ -514,6 +514,53 @@ const emailAddress: Reader<string> = (w, f) => {
   return w.expected(f, 'an email address like ops@example.com');
 };
 
+const SIZE = /^([0-9]+(?:\.[0-9]+)?)\s*(B|KB|MB|GB)?$/i;
+const UNIT: Record<string, number> = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 };
+
+/** A size in bytes, written as a number of bytes or with KB, MB or GB (1024-based, as Supervisor). */
+const byteSize: Reader<number> = (w, f) => {
+  const value = valueOf(f.node);
+  const written = typeof value === 'number' || typeof value === 'string' ? String(value) : '';
+  const match = SIZE.exec(written);
+  const bytes =
+    match === null ? NaN : Math.floor(Number(match[1]) * UNIT[(match[2] ?? 'B').toUpperCase()]!);
+  if (Number.isSafeInteger(bytes)) return bytes;
+  return w.expected(f, 'a size like 50MB (bytes, or with KB, MB or GB)');
+};
+
+/** An output file and, when written as a mapping, how it is rotated (null: the defaults). */
+type OutputFile = { file: string; limit: Partial<FileLimit> | null };
+
+/** `PATH`, or `{ file: PATH, maxbytes: 50MB, backups: 10 }`. */
+const outputFile: Reader<OutputFile> = (w, f) => {
+  if (!isMap(f.node)) {
+    const file = pathTo('a file path, or a mapping with file, maxbytes and backups')(w, f);
+    return file === undefined ? undefined : { file, limit: null };
+  }
+  const s = new Section(w, f, OUTPUT_KEYS);
+  const file = s.require('file', pathTo('a file path'));
+  // 0 for either means what it does in Supervisor: never rotated, or truncated without a copy
+  const limit: Partial<FileLimit> = {
+    ...(s.isSet('maxbytes') && { maxBytes: s.read('maxbytes', byteSize, 0) }),
+    ...(s.isSet('backups') && { backups: s.read('backups', integer(0, 1000), 0) }),
+  };
+  return file === undefined ? undefined : { file, limit };
+};
+
+function outputOf<K extends 'stdout' | 'stderr'>(
+  key: K,
+  output: OutputFile | null,
+  fallback: FileLimit,
+): Record<K, string | null> & Record<`${K}Limit`, FileLimit> {
+  const limit = { ...fallback, ...output?.limit };
+  return { [key]: output?.file ?? null, [`${key}Limit`]: limit } as Record<K, string | null> &
+    Record<`${K}Limit`, FileLimit>;
+}
+
+function logOf(output: OutputFile): Pick<DaemonSection, 'logfile' | 'logLimit'> {
+  return { logfile: output.file, logLimit: { ...DAEMON_DEFAULTS.logLimit, ...output.limit } };
+}
+
 const PROGRAM_NAME = /^[A-Za-z0-9_.-]+$/;
 
 const programs: Reader<ProgramSpec[]> = (w, f) => {
@@ -553,10 +600,8 @@ function program(w: Walk, f: Field, name: string): ProgramSpec | undefined {
     stopSignal: s.read('stopsignal', signal, d.stopSignal),
     stopTimeMs: s.read('stoptime', seconds, d.stopTimeMs),
     restartDelayMaxMs: s.read('restartdelaymax', seconds, d.restartDelayMaxMs),
-    stdout: s.read('stdout', orNull(pathTo('a file path')), d.stdout),
-    stderr: s.read('stderr', orNull(pathTo('a file path')), d.stderr),
-    stdoutLimit: d.stdoutLimit,
-    stderrLimit: d.stderrLimit,
+    ...outputOf('stdout', s.read('stdout', orNull(outputFile), null), d.stdoutLimit),
+    ...outputOf('stderr', s.read('stderr', orNull(outputFile), null), d.stderrLimit),
     env: s.read('env', env, d.env),
     // left out, it is the config file's folder, like every other relative path of the config
     workingdir: s.read('workingdir', orNull(pathTo('a folder path')), null) ?? w.dir,
@@ -570,8 +615,7 @@ function daemon(w: Walk, s: Section): DaemonSection {
   const d = DAEMON_DEFAULTS;
   const file = pathTo('a file path');
   return {
-    logfile: s.read('logfile', file, path.resolve(w.dir, d.logfile)),
-    logLimit: d.logLimit,
+    ...logOf(s.read('logfile', outputFile, { file: path.resolve(w.dir, d.logfile), limit: null })),
     eventlog: s.read('eventlog', file, path.resolve(w.dir, d.eventlog)),
     pidfile: s.read('pidfile', file, path.resolve(w.dir, d.pidfile)),
     eventRetention: retention(s.section('eventretention', RETENTION_KEYS)),

@@ -1,4 +1,5 @@
 import type { ReloadPlan } from '../config/diff.js';
+import { configKeyOf } from '../config/program-keys.js';
 import type { StoredEvent } from '../domain/types.js';
 
 /** One daemon-log line for a transition, in words (SPEC §5). */
@@ -53,7 +54,7 @@ export function describePlan(plan: ReloadPlan): string {
         break;
       case 'changed':
         parts.push(
-          `${change.restart ? 'restarted' : 'updated in place'} ${name} (${change.keys.map(configKey).join(', ')})`,
+          `${change.restart ? 'restarted' : 'updated in place'} ${name} (${[...new Set(change.keys.map(configKeyOf))].join(', ')})`,
         );
         break;
       case 'unchanged':
@@ -61,17 +62,4 @@ export function describePlan(plan: ReloadPlan): string {
     }
   }
   return parts.length === 0 ? 'no change' : parts.join('; ');
-}
-
-/** The key as the user wrote it in the config, for a ProgramSpec field. */
-function configKey(key: string): string {
-  const renamed: Record<string, string> = {
-    argv: 'cmd',
-    startTimeMs: 'starttime',
-    startRetries: 'startretries',
-    stopSignal: 'stopsignal',
-    stopTimeMs: 'stoptime',
-    restartDelayMaxMs: 'restartdelaymax',
-  };
-  return renamed[key] ?? key;
 }

@@ -49,6 +49,8 @@ describe('defaults', () => {
       restartDelayMaxMs: 30_000,
       stdout: null,
       stderr: null,
+      stdoutLimit: { maxBytes: 50 * 1024 * 1024, backups: 10 },
+      stderrLimit: { maxBytes: 50 * 1024 * 1024, backups: 10 },
       env: {},
       workingdir: '/srv/tm',
       umask: null,
@@ -62,6 +64,7 @@ describe('defaults', () => {
     expect(config.file).toBe(FILE);
     expect(config.daemon).toEqual({
       logfile: '/srv/tm/taskmaster.log',
+      logLimit: { maxBytes: 50 * 1024 * 1024, backups: 10 },
       eventlog: '/srv/tm/taskmaster.db',
       pidfile: '/srv/tm/taskmaster.pid',
       eventRetention: { perInstance: 10_000, days: 90 },
@@ -161,6 +164,20 @@ describe('program keys', () => {
     ['stderr: /var/log/web.err', { stderr: '/var/log/web.err' }],
     ['stderr: null', { stderr: null }],
     [
+      'stdout: { file: web.log, maxbytes: 10KB, backups: 0 }',
+      { stdout: '/srv/tm/web.log', stdoutLimit: { maxBytes: 10 * 1024, backups: 0 } },
+    ],
+    ['stdout: { file: w.log, maxbytes: 0 }', { stdoutLimit: { maxBytes: 0, backups: 10 } }],
+    ['stdout: { file: w.log, maxbytes: 4096 }', { stdoutLimit: { maxBytes: 4096, backups: 10 } }],
+    [
+      'stdout: { file: w.log, maxbytes: 1.5 gb }',
+      { stdoutLimit: { maxBytes: 1.5 * 1024 ** 3, backups: 10 } },
+    ],
+    [
+      'stderr: { file: w.err, backups: 3 }',
+      { stderrLimit: { maxBytes: 50 * 1024 * 1024, backups: 3 } },
+    ],
+    [
       'env: { A: x, B: 42, C: true, D: 1.10, E: 0x1F, _f9: "" }',
       { env: { A: 'x', B: '42', C: 'true', D: '1.10', E: '0x1F', _f9: '' } },
     ],
@@ -207,7 +224,7 @@ describe('program keys', () => {
       'stopsignal: USR2',
       'stoptime: 3',
       'restartdelaymax: 0',
-      'stdout: out.log',
+      'stdout: { file: out.log, maxbytes: 1MB, backups: 2 }',
       'stderr: err.log',
       'env: { X: "1" }',
       'workingdir: work',
@@ -230,6 +247,8 @@ describe('program keys', () => {
       restartDelayMaxMs: 0,
       stdout: '/srv/tm/out.log',
       stderr: '/srv/tm/err.log',
+      stdoutLimit: { maxBytes: 1024 * 1024, backups: 2 },
+      stderrLimit: { maxBytes: 50 * 1024 * 1024, backups: 10 },
       env: { X: '1' },
       workingdir: '/srv/tm/work',
       umask: 0o77,
@@ -330,8 +349,34 @@ describe('program keys', () => {
       'stoptime: true',
       '4:15: programs.web.stoptime: expected a number of seconds from 0 to 86400, found true',
     ],
-    ['stdout: ""', '4:13: programs.web.stdout: expected a file path, found ""'],
-    ['stderr: 5', '4:13: programs.web.stderr: expected a file path, found 5'],
+    [
+      'stdout: ""',
+      '4:13: programs.web.stdout: expected a file path, or a mapping with file, maxbytes and backups, found ""',
+    ],
+    [
+      'stderr: 5',
+      '4:13: programs.web.stderr: expected a file path, or a mapping with file, maxbytes and backups, found 5',
+    ],
+    [
+      'stdout: { maxbytes: 1MB }',
+      '4:5: programs.web.stdout.file: expected a file path, found nothing',
+    ],
+    [
+      'stdout: { file: a, maxbytes: 50 MiB }',
+      '4:34: programs.web.stdout.maxbytes: expected a size like 50MB (bytes, or with KB, MB or GB), found "50 MiB"',
+    ],
+    [
+      'stdout: { file: a, maxbytes: -1 }',
+      '4:34: programs.web.stdout.maxbytes: expected a size like 50MB (bytes, or with KB, MB or GB), found -1',
+    ],
+    [
+      'stdout: { file: a, backups: 1001 }',
+      '4:33: programs.web.stdout.backups: expected an integer from 0 to 1000, found 1001',
+    ],
+    [
+      'stdout: { file: a, rotate: 1 }',
+      '4:24: programs.web.stdout.rotate: unknown key\n  hint: known keys: file, maxbytes, backups',
+    ],
     ['workingdir: [a]', '4:17: programs.web.workingdir: expected a folder path, found a list'],
     [
       'env: [A=1]',
@@ -472,6 +517,10 @@ describe('unknown keys', () => {
       '4:5: programs.web.colour: unknown key\n  hint: known keys: cmd, numprocs, autostart, autorestart, exitcodes, starttime, startretries, stopsignal, stoptime, restartdelaymax, stdout, stderr, env, workingdir, umask, user, priority',
     ],
     [
+      'stdout_logfile_maxbytes: 1MB',
+      '4:5: programs.web.stdout_logfile_maxbytes: unknown key\n  hint: write stdout: { file: PATH, maxbytes: ... } (with maxbytes and backups)',
+    ],
+    [
       '<<: {}',
       '4:5: programs.web.<<: unknown key\n  hint: YAML merge keys (<<) are not supported: repeat the keys',
     ],
@@ -486,6 +535,10 @@ describe('unknown keys', () => {
     [
       'daemon: { x: 1 }',
       '4:11: daemon.x: unknown key\n  hint: known keys: logfile, eventlog, pidfile, eventretention',
+    ],
+    [
+      'daemon: { logfile_backups: 3 }',
+      '4:11: daemon.logfile_backups: unknown key\n  hint: write logfile: { file: PATH, backups: ... } (with maxbytes and backups)',
     ],
     ['server: { prt: 1 }', '4:11: server.prt: unknown key\n  hint: did you mean port?'],
     [
@@ -510,12 +563,13 @@ describe('unknown keys', () => {
 describe('daemon and server', () => {
   it('reads every key, resolving relative paths against the config folder', () => {
     const config = load(
-      `${web()}daemon:\n  logfile: logs/tm.log\n  eventlog: /var/lib/tm/events.db\n  pidfile: ../run/tm.pid\n` +
+      `${web()}daemon:\n  logfile: { file: logs/tm.log, maxbytes: 0 }\n  eventlog: /var/lib/tm/events.db\n  pidfile: ../run/tm.pid\n` +
         `  eventretention: { perinstance: 500, days: 7 }\n` +
         `server:\n  host: 0.0.0.0\n  port: 0\n  tokenfile: secret/token\n`,
     );
     expect(config.daemon).toEqual({
       logfile: '/srv/tm/logs/tm.log',
+      logLimit: { maxBytes: 0, backups: 10 },
       eventlog: '/var/lib/tm/events.db',
       pidfile: '/srv/run/tm.pid',
       eventRetention: { perInstance: 500, days: 7 },
@@ -532,7 +586,14 @@ describe('daemon and server', () => {
 
   it.each([
     ['daemon: 5', '4:9: daemon: expected a mapping, found 5'],
-    ['daemon: { logfile: "" }', '4:20: daemon.logfile: expected a file path, found ""'],
+    [
+      'daemon: { logfile: "" }',
+      '4:20: daemon.logfile: expected a file path, or a mapping with file, maxbytes and backups, found ""',
+    ],
+    [
+      'daemon: { logfile: { file: a, maxbytes: x } }',
+      '4:41: daemon.logfile.maxbytes: expected a size like 50MB (bytes, or with KB, MB or GB), found "x"',
+    ],
     ['daemon: { eventlog: [a] }', '4:21: daemon.eventlog: expected a file path, found a list'],
     ['daemon: { pidfile: null }', '4:20: daemon.pidfile: expected a file path, found nothing'],
     [
