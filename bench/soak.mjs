@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 // Soak (issue 7): 200 crash-looping instances beside 800 quiet ones for N minutes, against the
-// built taskmasterd. Prints the daemon's CPU %, RSS at start and end, the event log's size and
-// `status` latency percentiles. Opt-in (not in CI):  npm run soak -- --minutes 10
+// built taskmasterd, and (issue 8) one chatty program writing 2 MiB/s to its stdout. Prints
+// the daemon's CPU %, RSS at start and end, `status` latency percentiles, and the disk it uses: the
+// largest size seen of the chatty output files and of the event log's busiest instance, against
+// their bounds. Opt-in (not in CI):  npm run soak -- --minutes 10
 //
 // Options: --minutes N (10), --crashers N (200), --quiet N (800), --restartdelaymax S (30, the
-// default; 0 = the tightest loop a user can ask for), --keep (keep the temp dir).
+// default; 0 = the tightest loop a user can ask for), --perinstance N (1000: event rows kept per
+// instance), --maxbytes N (1048576) and --backups N (3) of the chatty output, --keep (keep the
+// temp dir).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +27,9 @@ const minutes = opt('minutes', 10);
 const crashers = opt('crashers', 200);
 const quiet = opt('quiet', 800);
 const restartDelayMax = opt('restartdelaymax', 30);
+const perInstance = opt('perinstance', 1000);
+const maxBytes = opt('maxbytes', 1024 * 1024);
+const backups = opt('backups', 3);
 const keep = args.includes('--keep');
 
 const dir = mkdtempSync(join(tmpdir(), 'tm-soak-'));
@@ -37,10 +44,16 @@ writeFileSync(
     autorestart: always
     restartdelaymax: ${restartDelayMax}
     stderr: crash.stderr.log
+  chatty:
+    # about 2 MiB/s, the rate of the chatty program of issue 8 (20 MB every 10 s)
+    cmd: sh -c 'while :; do head -c 65535 /dev/zero | tr "\\0" x; echo; sleep 0.03; done'
+    stdout: { file: chatty.log, maxbytes: ${maxBytes}, backups: ${backups} }
   quiet:
     cmd: sleep 1000000
     numprocs: ${quiet}
     starttime: 1
+daemon:
+  eventretention: { perinstance: ${perInstance}, days: 90 }
 server:
   port: 0
 `,
@@ -77,6 +90,39 @@ const rssMiB = () =>
 /** CPU % of one core: clock ticks (1/100 s) used over a wall-clock span in ms. */
 const percent = (ticksUsed, ms) => (ticksUsed * 1000) / ms;
 
+const size = (f) => {
+  try {
+    return statSync(f).size;
+  } catch {
+    return 0;
+  }
+};
+/** The chatty program's files: the largest one, and how many there are (the bound: 1 + backups). */
+const chattyFiles = () => {
+  const files = readdirSync(dir).filter((f) => /^chatty\.log(\.\d+)?$/.test(f));
+  return { count: files.length, largest: Math.max(0, ...files.map((f) => size(join(dir, f)))) };
+};
+/** Rows of the instance with the most history (a crash looper), against perinstance. */
+const busiestRows = () => {
+  const db = openEventDb(eventlog);
+  try {
+    return db
+      .prepare('SELECT COUNT(*) AS n FROM events GROUP BY name ORDER BY n DESC LIMIT 1')
+      .get().n;
+  } finally {
+    db.close();
+  }
+};
+let chattyMax = { count: 0, largest: 0 };
+let busiestMax = 0;
+const sampleChatty = () => {
+  const c = chattyFiles();
+  chattyMax = {
+    count: Math.max(chattyMax.count, c.count),
+    largest: Math.max(chattyMax.largest, c.largest),
+  };
+};
+
 /** One `status` as a new tm would ask it: connect, hello, status. */
 async function statusMs() {
   const t0 = performance.now();
@@ -104,24 +150,21 @@ while (Date.now() - windowStart < minutes * 60_000) {
   const { ms } = await statusMs();
   latencies.push(ms);
   rssMax = Math.max(rssMax, rssMiB());
+  sampleChatty();
   if (Date.now() - lastMinute >= 60_000) {
     const t = ticks();
     perMinute.push(percent(t - minuteTicks, Date.now() - lastMinute).toFixed(1));
     minuteTicks = t;
     lastMinute = Date.now();
+    busiestMax = Math.max(busiestMax, busiestRows());
   }
   // one status a second, as a watching operator or a monitoring check would ask
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, 1000 - ms)));
 }
 const cpu = percent(ticks() - ticksStart, Date.now() - windowStart).toFixed(1);
 const rssEnd = rssMiB();
-const size = (f) => {
-  try {
-    return statSync(f).size;
-  } catch {
-    return 0;
-  }
-};
+sampleChatty();
+busiestMax = Math.max(busiestMax, busiestRows());
 const db = openEventDb(eventlog);
 const rows = db.prepare('SELECT COUNT(*) AS n FROM events').get().n;
 db.close();
@@ -158,7 +201,15 @@ console.log(
   `  daemon RSS                        start ${rssStart.toFixed(1)} MiB, end ${rssEnd.toFixed(1)} MiB, max ${rssMax.toFixed(1)} MiB`,
 );
 console.log(`  event log                         ${rows} rows, ${mb(logBytes)} MiB (db + wal)`);
-console.log(`  crash.stderr.log                  ${mb(size(join(dir, 'crash.stderr.log')))} MiB`);
+console.log(
+  `  busiest instance's history        max ${busiestMax} rows seen (perinstance ${perInstance}; pruning runs behind by up to a turn)`,
+);
+console.log(
+  `  crash.stderr.log                  ${mb(size(join(dir, 'crash.stderr.log')))} MiB (default bound: 50 MiB + 10 backups)`,
+);
+console.log(
+  `  chatty.log and its backups        max ${chattyMax.count} files (bound ${1 + backups}), largest ${mb(chattyMax.largest)} MiB (maxbytes ${mb(maxBytes)} MiB), daemon log ${mb(size(join(dir, 'taskmaster.log')))} MiB`,
+);
 console.log(
   `  status latency (${latencies.length} calls)        p50 ${pct(50)} ms, p90 ${pct(90)} ms, p99 ${pct(99)} ms, max ${latencies.at(-1).toFixed(1)} ms`,
 );
