@@ -46,6 +46,8 @@ import { RpcServer, type RpcLimits } from '../rpc/server.js';
 import { ensureToken } from '../rpc/auth.js';
 import type { AddressInfo } from 'node:net';
 import { openTextLog, type TextLog } from './text-log.js';
+import type { Rotation } from './copy-truncate.js';
+import { OutputRotator, outputLimits } from './output-rotator.js';
 import { RetentionKeeper } from './retention.js';
 import { WorkQueue } from './work-queue.js';
 import { writeGuard, type WriteGuard } from './write-guard.js';
@@ -92,6 +94,10 @@ export class Daemon {
   /** Resolves once a shutdown, however asked for, has stopped everything. */
   readonly stopped: Promise<void> = new Promise((resolve) => (this.markStopped = resolve));
   private server: RpcServer | null = null;
+  /** Keeps the programs' output files at their maxbytes (copy, then truncate). */
+  private readonly rotator: OutputRotator;
+  /** Each rotation, told in the same step as its truncate (for tail -f). */
+  readonly rotations$: Observable<Rotation>;
 
   private constructor(config: Config, options: DaemonOptions) {
     this.config = config;
@@ -142,6 +148,8 @@ export class Daemon {
     for (const r of this.recovered.values()) this.lastEventAt.set(r.name, r.atMs);
     const events = new Subject<StoredEvent>();
     this.events$ = events.asObservable();
+    this.rotator = new OutputRotator({ log: this.log });
+    this.rotations$ = this.rotator.rotations$;
     this.retention = new RetentionKeeper(
       pruner(this.db),
       () => this.config.daemon.eventRetention,
@@ -151,6 +159,8 @@ export class Daemon {
       this.journal.next({ kind: 'transition', ...e });
       if (e.seq > 0) this.retention.stored(e.name);
       this.lastEventAt.set(e.name, e.atMs);
+      // a folder that could not be watched may be back: its file is about to be opened
+      if (e.to === 'starting') this.rotator.rearm();
       const line = describeEvent(e);
       if (e.to === 'fatal' || (e.to === 'exited' && e.cause === 'exit')) this.log.warn(line);
       else this.log.info(line);
@@ -223,6 +233,8 @@ export class Daemon {
         );
       }
     }
+    // watching first: adopted processes, and those about to start, write from now on
+    this.rotator.update(outputLimits(this.config.programs));
     this.supervisor.start();
     this.retention.start();
     this.supervisor.send({
@@ -394,6 +406,7 @@ export class Daemon {
       }
     }
     this.config = { ...next, daemon: this.config.daemon, server: this.config.server };
+    this.rotator.update(outputLimits(this.config.programs));
     this.supervisor.send({ type: 'plan.apply', plan, cause: 'reload' });
     return { plan, summary, revision: this.revision };
   }
@@ -447,6 +460,7 @@ export class Daemon {
       // listener only finishes closing once they have, so they go first
       this.server?.closeAll();
       await closing;
+      await this.rotator.close();
       this.log.info('shutdown complete');
       this.note({
         kind: 'daemon',
@@ -523,6 +537,7 @@ export class Daemon {
 
   /** Releases the files of a daemon that never booted (it could not listen, say). */
   close(): void {
+    void this.rotator.close();
     releasePidfile(this.config.daemon.pidfile);
     this.retention.stop();
     this.db.close();

@@ -185,7 +185,7 @@ function tail(daemon: Daemon, target: string, stderr: boolean, bytes: number, fo
   const result = { name, file, text: chunk.text };
   if (!follow) return result;
   // paced by the client: read only as fast as its connection takes it
-  return stream(result, (flow) => followFile(file, chunk.offset, flow));
+  return stream(result, (flow) => followFile(file, chunk.offset, flow, daemon.rotations$));
 }
 
 function reload(daemon: Daemon): ReloadChanges {

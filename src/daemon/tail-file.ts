@@ -1,10 +1,11 @@
 import { closeSync, fstatSync, openSync, readSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { Observable } from 'rxjs';
+import { EMPTY, Observable } from 'rxjs';
 import { TaskmasterError } from '../domain/errors.js';
 import { TAIL_EVENT_MAX_BYTES, type TailEvent } from '../rpc/protocol.js';
 import type { Flow } from '../rpc/server.js';
+import type { Rotation } from './copy-truncate.js';
 
 export type TailChunk = { text: string; offset: number };
 
@@ -60,11 +61,17 @@ export const FOLLOW_LIMITS: FollowLimits = {
  * inode) or a truncated one is read from its start, and what was not read of a rotated one is
  * counted as skipped. The child writes the file itself: the daemon reads it only while someone
  * follows. Nothing here throws into the daemon: a failed read ends this stream with TAIL_FAILED.
+ *
+ * The daemon's own rotations (copy, then truncate: the same inode) are told on `rotations`, in
+ * the same step as the truncate, so the follower never reads the new content at the old
+ * offset: it finishes the old content from the backup (same offsets), then reads the file from
+ * 0. A truncate it is not told of is seen when the file is shorter than what was read.
  */
 export function followFile(
   file: string,
   offset: number,
   flow: Flow,
+  rotations: Observable<Rotation> = EMPTY,
   limits: FollowLimits = FOLLOW_LIMITS,
 ): Observable<TailEvent> {
   return new Observable<TailEvent>((subscriber) => {
@@ -79,6 +86,8 @@ export function followFile(
     let isResyncing = false;
     let isDone = false;
     let again: NodeJS.Immediate | null = null;
+    /** The unread rest of a rotated file, to read from its backup before the file again. */
+    let rest: { backup: string; inode: number; end: number } | null = null;
 
     const restart = () => {
       position = 0;
@@ -101,7 +110,66 @@ export function followFile(
       for (const text of pieces(decoder.write(b), limits.chunkBytes)) subscriber.next({ text });
     };
 
+    /** The rotation took the bytes from `position` to `end` to the backup, or away. */
+    const rotated = (r: Rotation) => {
+      if (r.file !== file || (inode !== null && r.inode !== inode)) return;
+      // a rest not finished is dropped: the follower goes on with the newer content
+      const from = rest === null ? position : 0;
+      if (rest !== null) skipped += Math.max(0, rest.end - position);
+      rest = null;
+      if (r.backup !== null && r.backupInode !== null && from < r.bytes) {
+        rest = { backup: r.backup, inode: r.backupInode, end: r.bytes };
+        position = from;
+      } else {
+        skipped += Math.max(0, r.bytes - from);
+        restart();
+      }
+      lastSize = 0;
+      if (again === null) again = setImmediate(pump);
+    };
+
+    /** Reads the rest from the backup; true once it is done, and the file is next (from 0). */
+    const readRest = (): boolean => {
+      const { backup, inode: backupInode, end } = rest!;
+      const finish = () => {
+        skipped += Math.max(0, end - position);
+        rest = null;
+        // the old content continues into the new: the decoder carries a split character over
+        position = 0;
+        return true;
+      };
+      if (end - position > limits.maxLagBytes) return finish();
+      let fd: number;
+      try {
+        fd = openSync(backup, 'r');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return finish();
+        throw error;
+      }
+      try {
+        // rotated on again meanwhile: another file has that name now
+        if (fstatSync(fd).ino !== backupInode) return finish();
+        let budget = limits.passBytes;
+        while (position < end && !isDone) {
+          if (!flow.hasRoom()) return false;
+          if (budget <= 0) {
+            again = setImmediate(pump);
+            return false;
+          }
+          const n = readSync(fd, buffer, 0, Math.min(buffer.length, end - position), position);
+          if (n === 0) break;
+          position += n;
+          budget -= n;
+          emit(buffer.subarray(0, n));
+        }
+        return isDone ? false : finish();
+      } finally {
+        closeSync(fd);
+      }
+    };
+
     const readAvailable = () => {
+      if (rest !== null && !readRest()) return;
       let fd: number;
       try {
         fd = openSync(file, 'r');
@@ -182,12 +250,21 @@ export function followFile(
     }
     watcher.on('error', fail);
     const drained = flow.drained$.subscribe(() => pump());
+    const rotation = rotations.subscribe((r) => {
+      // told from inside the rotator: a bug here must end this stream, not the daemon
+      try {
+        rotated(r);
+      } catch (error) {
+        fail(error);
+      }
+    });
     // what was written between the first read and the watch
     pump();
     return () => {
       isDone = true;
       if (again !== null) clearImmediate(again);
       drained.unsubscribe();
+      rotation.unsubscribe();
       watcher.close();
     };
   });
