@@ -40,15 +40,14 @@ export function openTextLog(
 
   const stamp = (level: string, line: string) => `${new Date().toISOString()} ${level} ${line}\n`;
 
+  const lostNotice = () =>
+    dropped > 0 ? stamp('WARN', `${dropped} log lines were lost (disk full?)`) : '';
+
   const append = (text: string) => {
     if (fd === null) return;
     try {
-      if (dropped > 0) {
-        const lost = stamp('WARN', `${dropped} log lines were lost (disk full?)`);
-        size += writeSync(fd, lost);
-        dropped = 0;
-      }
-      size += writeSync(fd, text);
+      size += writeSync(fd, lostNotice() + text);
+      dropped = 0;
     } catch {
       // a full disk must not stop supervision: the line is counted, and said once it can be
       dropped++;
@@ -58,7 +57,8 @@ export function openTextLog(
   const write = (level: string, line: string) => {
     const text = stamp(level, line);
     if (fd !== null && isRotatable && limit.maxBytes > 0 && size > 0) {
-      if (size + Buffer.byteLength(text) > limit.maxBytes) rotate();
+      // the notice of lines lost goes first, and counts towards the bound with the line
+      if (size + Buffer.byteLength(lostNotice() + text) > limit.maxBytes) rotate();
     }
     append(text);
     echo?.write(text);
