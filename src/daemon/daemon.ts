@@ -101,7 +101,7 @@ export class Daemon {
 
   private constructor(config: Config, options: DaemonOptions) {
     this.config = config;
-    this.log = openTextLog(config.daemon.logfile, options.echo ?? null);
+    this.log = openTextLog(config.daemon.logfile, config.daemon.logLimit, options.echo ?? null);
     this.db = openEventDb(config.daemon.eventlog);
     this.register = processRegister(this.db);
     this.guard = writeGuard(`event log ${config.daemon.eventlog}`, this.log, {

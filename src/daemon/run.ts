@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { TaskmasterError } from '../domain/errors.js';
 import { Daemon } from './daemon.js';
 import { initPlan, runUnderTini, UNDER_INIT } from './pid1.js';
+import { takeSignals } from './signal-handlers.js';
 
 const USAGE = `usage: taskmasterd -c CONFIG [--daemon]
 
@@ -11,7 +12,8 @@ const USAGE = `usage: taskmasterd -c CONFIG [--daemon]
   -v, --version       the version
 
 Runs in the foreground by default, as systemd and containers expect. SIGHUP reloads the
-config; SIGTERM, SIGINT or SIGQUIT stops every program and exits. As PID 1 (a container's
+config; SIGTERM, SIGINT or SIGQUIT stops every program and exits; SIGUSR2 reopens the log
+file (for logrotate); other signals are logged and ignored. As PID 1 (a container's
 entrypoint) it runs itself under tini, which reaps the orphans of its programs.`;
 
 type Args = {
@@ -65,29 +67,29 @@ export async function runDaemon(argv: readonly string[], version: string): Promi
   let isBooted = false;
   let isStopAsked = false;
   let exitCode = 0;
-  const stop = (signal: string) => {
+  const stop = (signal: string): boolean => {
     if (!isBooted) {
       isStopAsked = true;
-      return;
+      return true;
     }
-    if (daemon.isStopping) {
-      daemon.log.info(`${signal} received, already shutting down`);
-      return;
-    }
+    if (daemon.isStopping) return false;
     daemon.log.info(`${signal} received`);
+    signals.flush();
     void daemon.shutdown();
+    return true;
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGQUIT', () => stop('SIGQUIT'));
-  process.on('SIGHUP', () => {
-    if (!isBooted) return;
-    try {
-      daemon.reload();
-    } catch (error) {
-      // already in the daemon log when it is a config error; anything else is said here
-      if (!(error instanceof TaskmasterError)) daemon.log.error(`reload failed: ${String(error)}`);
-    }
+  const signals = takeSignals(daemon.log, {
+    shutdown: stop,
+    reload: () => {
+      if (!isBooted) return;
+      try {
+        daemon.reload();
+      } catch (error) {
+        // already in the daemon log when it is a config error; anything else is said here
+        if (!(error instanceof TaskmasterError))
+          daemon.log.error(`reload failed: ${String(error)}`);
+      }
+    },
   });
   process.on('uncaughtException', (error) => {
     // a bug: said in full, then every child is stopped so none is left unsupervised
