@@ -1,4 +1,5 @@
 import { TaskmasterError } from '../domain/errors.js';
+import { VERSION } from '../domain/version.js';
 import { readToken } from '../rpc/auth.js';
 import { RpcConnection } from '../rpc/connection.js';
 import { parseArgv, type GlobalOptions, type Invocation } from './argv.js';
@@ -146,7 +147,8 @@ export async function connect(
   const daemon = findDaemon(global, env);
   const token = readToken(daemon.tokenfile);
   try {
-    return await RpcConnection.open(daemon.endpoint, token);
+    // named in the daemon's event log beside each action it asks
+    return await RpcConnection.open(daemon.endpoint, token, undefined, `tm ${VERSION}`);
   } catch (error) {
     if (!(error instanceof TaskmasterError)) throw error;
     // the hint names the config the user gave, not a generic one

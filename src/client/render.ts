@@ -177,11 +177,17 @@ export function eventJson(e: StoredEvent): EventJson {
   };
 }
 
-/** Any row of `tm log`: a transition as eventLine; an action or a daemon row in words. */
+/**
+ * Any row of `tm log`: a transition as eventLine; an action or a daemon row in words. An action
+ * asked says by whom (`web:3  stop asked by tm 0.1.0@127.0.0.1:41234  names=web:3 wait=true`);
+ * its outcome row says how it went (`web:3  stop ok  stopped`), and an action on the whole
+ * daemon, like the daemon's own rows, is under `taskmasterd`.
+ */
 export function logLine(row: LogRow): string {
   if (row.kind === 'transition') return eventLine(row);
   const who = row.name ?? 'taskmasterd';
-  const by = row.client === null ? '' : `  (asked by ${row.client})`;
+  const isAsked = row.kind === 'action' && row.action.endsWith(' asked');
+  const by = isAsked ? ` by ${row.client ?? 'unknown'}` : '';
   const message = row.message === null ? '' : `  ${row.message}`;
   return `${formatTime(row.atMs)}  ${who}  ${row.action}${by}${message}`;
 }

@@ -4,21 +4,55 @@ import type { CommandAction } from '../../machines/supervisor.machine.js';
 import { parseSignal } from '../config/signals.js';
 import { TaskmasterError } from '../domain/errors.js';
 import { LIVE_STATES, type StoredEvent } from '../domain/types.js';
-import { LOG_DEFAULT_LIMIT, type ActionResult, type ReloadChanges } from '../rpc/protocol.js';
-import { stream, type Handlers } from '../rpc/server.js';
+import {
+  defaultLogLimit,
+  type ActionResult,
+  type ControlVerb,
+  type ReloadChanges,
+} from '../rpc/protocol.js';
+import { stream, type Handlers, type RequestContext } from '../rpc/server.js';
+import { argsText, audit, type Audit } from './audit.js';
 import type { Daemon } from './daemon.js';
 
 /**
  * What each RPC method does to the daemon. start/stop/restart wait for the outcome of every
- * instance they reach, as supervisorctl does, and say it per instance.
+ * instance they reach, as supervisorctl does, and say it per instance. Every control action is
+ * on record in the event log, with who asked (`context`), before it is acted on; its outcome
+ * after. The handlers take plain params and a plain context, so that any endpoint can serve
+ * them.
  */
 export function rpcHandlers(daemon: Daemon): Handlers {
+  const record = (context: RequestContext, verb: ControlVerb, args: string | null) =>
+    audit((note) => daemon.note(note), context, verb, args);
+  const controlled =
+    (action: CommandAction) =>
+    ({ names, wait }: { names: string[]; wait: boolean }, context: RequestContext) =>
+      perInstance(
+        record(context, action, argsText({ names, wait })),
+        () => daemon.resolve(names),
+        (reached) => control(daemon, action, reached, wait),
+      );
   return {
     status: ({ names }) => daemon.status(names.length === 0 ? undefined : daemon.resolve(names)),
-    start: ({ names, wait }) => control(daemon, 'start', names, wait),
-    stop: ({ names, wait }) => control(daemon, 'stop', names, wait),
-    restart: ({ names, wait }) => control(daemon, 'restart', names, wait),
-    signal: ({ signal, names }) => signalInstances(daemon, signal, names),
+    start: controlled('start'),
+    stop: controlled('stop'),
+    restart: controlled('restart'),
+    signal: ({ signal, names }, context) => {
+      let sig: string | null = null;
+      return perInstance(
+        record(context, 'signal', argsText({ signal, names })),
+        () => {
+          sig = parseSignal(signal);
+          if (sig === null) {
+            throw new TaskmasterError('BAD_PARAMS', `unknown signal: ${signal}`, {
+              hint: 'use a name like HUP, SIGUSR1, or a number',
+            });
+          }
+          return daemon.resolve(names);
+        },
+        (reached) => signalInstances(daemon, sig!, reached),
+      );
+    },
     pid: ({ names }) => ({
       daemon: process.pid,
       instances:
@@ -26,10 +60,27 @@ export function rpcHandlers(daemon: Daemon): Handlers {
           ? []
           : daemon.status(daemon.resolve(names)).map((s) => ({ name: s.name, pid: s.pid })),
     }),
-    reload: () => reload(daemon),
-    shutdown: () => {
+    reload: (_, context) => {
+      const rows = record(context, 'reload', null);
+      rows.asked([null]);
+      let changes: ReloadChanges;
+      try {
+        changes = reload(daemon);
+      } catch (error) {
+        rows.failed([null], error);
+        throw error;
+      }
+      rows.ok(`revision ${changes.revision}: ${changes.summary}`);
+      return changes;
+    },
+    shutdown: (_, context) => {
+      const rows = record(context, 'shutdown', null);
+      rows.asked([null]);
       // after this reply is written: the connection stays open until everything has stopped
-      setImmediate(() => void daemon.shutdown());
+      setImmediate(() => {
+        void daemon.shutdown();
+        rows.ok('stopping every instance');
+      });
       return { pid: process.pid };
     },
     log: ({ names, limit, sinceMs, follow }) => {
@@ -37,7 +88,7 @@ export function rpcHandlers(daemon: Daemon): Handlers {
       const selected = names.length === 0 ? undefined : new Set(daemon.resolveForLog(names));
       const history = daemon.logRows({
         ...(selected === undefined ? {} : { names: [...selected] }),
-        limit: limit ?? LOG_DEFAULT_LIMIT,
+        limit: limit ?? defaultLogLimit(follow),
         ...(sinceMs === null ? {} : { sinceMs }),
       });
       if (!follow) return history;
@@ -54,13 +105,42 @@ export function rpcHandlers(daemon: Daemon): Handlers {
   };
 }
 
+/**
+ * An action on instances, on record: `resolve` finds the instances (a failure there, such as an
+ * unknown name, is one row with no name), each gets its `asked` row, then `act` runs, and each
+ * gets the row of its outcome.
+ */
+async function perInstance(
+  rows: Audit,
+  resolve: () => string[],
+  act: (names: string[]) => ActionResult[] | Promise<ActionResult[]>,
+): Promise<ActionResult[]> {
+  let names: string[];
+  try {
+    names = resolve();
+  } catch (error) {
+    rows.asked([null]);
+    rows.failed([null], error);
+    throw error;
+  }
+  rows.asked(names);
+  let results: ActionResult[];
+  try {
+    results = await act(names);
+  } catch (error) {
+    rows.failed(names, error);
+    throw error;
+  }
+  rows.done(results);
+  return results;
+}
+
 async function control(
   daemon: Daemon,
   action: CommandAction,
-  targets: readonly string[],
+  names: readonly string[],
   wait: boolean,
 ): Promise<ActionResult[]> {
-  const names = daemon.resolve(targets);
   const results = new Map<string, ActionResult>();
   const send: string[] = [];
   for (const name of names) {
@@ -121,18 +201,8 @@ function exitText(e: StoredEvent): string {
   return 'exit status unknown';
 }
 
-function signalInstances(
-  daemon: Daemon,
-  signal: string,
-  targets: readonly string[],
-): ActionResult[] {
-  const sig = parseSignal(signal);
-  if (sig === null) {
-    throw new TaskmasterError('BAD_PARAMS', `unknown signal: ${signal}`, {
-      hint: 'use a name like HUP, SIGUSR1, or a number',
-    });
-  }
-  return daemon.status(daemon.resolve(targets)).map((s) => {
+function signalInstances(daemon: Daemon, sig: string, names: readonly string[]): ActionResult[] {
+  return daemon.status(names).map((s) => {
     if (s.pid === null || !LIVE_STATES.includes(s.state)) {
       return failure(s.name, 'NOT_RUNNING', 'not running');
     }

@@ -47,6 +47,7 @@ export class RpcConnection {
     private readonly socket: Socket,
     readonly endpoint: Endpoint,
     token: string,
+    client: string | null,
   ) {
     let markClosed: () => void = () => {};
     this.closed = new Promise((resolve) => (markClosed = resolve));
@@ -68,11 +69,23 @@ export class RpcConnection {
       this.pending.clear();
       markClosed();
     });
-    this.hello = this.call('hello', { version: PROTOCOL_VERSION, token });
+    this.hello = this.call('hello', {
+      version: PROTOCOL_VERSION,
+      token,
+      ...(client === null ? {} : { client }),
+    });
   }
 
-  /** Connects and authenticates; UNREACHABLE with a hint when nothing listens there. */
-  static async open(endpoint: Endpoint, token: string, timeoutMs = 5000): Promise<RpcConnection> {
+  /**
+   * Connects and authenticates; UNREACHABLE with a hint when nothing listens there. `client` is
+   * the name the daemon writes beside each action asked on this connection (`tm 0.1.0`).
+   */
+  static async open(
+    endpoint: Endpoint,
+    token: string,
+    timeoutMs = 5000,
+    client: string | null = null,
+  ): Promise<RpcConnection> {
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s = connect({ host: endpoint.host, port: endpoint.port });
       const timer = setTimeout(() => {
@@ -89,7 +102,7 @@ export class RpcConnection {
       });
     });
     socket.setNoDelay(true);
-    const connection = new RpcConnection(socket, endpoint, token);
+    const connection = new RpcConnection(socket, endpoint, token, client);
     // something that accepts the connection but never answers is not a daemon to wait for
     const timer = setTimeout(() => {
       connection.closedWith = unreachable(endpoint, `no hello reply within ${timeoutMs} ms`);

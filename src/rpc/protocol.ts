@@ -13,6 +13,30 @@ export const MAX_FRAME_BYTES = 1024 * 1024;
 /** Events one `log` reply carries when no limit is asked, and at most: it must fit a frame. */
 export const LOG_DEFAULT_LIMIT = 1000;
 export const LOG_MAX_LIMIT = 5000;
+/** Events of history a `log` with `follow` starts with when no limit is asked (`tail -f`'s 10). */
+export const LOG_FOLLOW_DEFAULT_LIMIT = 10;
+
+/** The history a `log` request gets when it asks for no limit. */
+export function defaultLogLimit(follow: boolean): number {
+  return follow ? LOG_FOLLOW_DEFAULT_LIMIT : LOG_DEFAULT_LIMIT;
+}
+
+/** The longest client name a hello may give (it is written in the event log with each action). */
+export const CLIENT_NAME_MAX_LENGTH = 100;
+
+/**
+ * Control actions asked over the wire, each on record in the event log (docs/protocol.md,
+ * § Control actions in the event log): a row `VERB asked` before it is acted on, a row
+ * `VERB ok` or `VERB failed` after.
+ */
+export const CONTROL_VERBS = ['start', 'stop', 'restart', 'signal', 'reload', 'shutdown'] as const;
+export type ControlVerb = (typeof CONTROL_VERBS)[number];
+export type ActionPhase = 'asked' | 'ok' | 'failed';
+
+/** The `action` of such a row: `stop asked`, `stop ok`, `stop failed`. */
+export function actionName(verb: ControlVerb, phase: ActionPhase): string {
+  return `${verb} ${phase}`;
+}
 /**
  * The largest frame body of a `tail -f` event: what is appended goes in chunks of this size at
  * most, whatever the size of the write, so that neither side holds more than a chunk of it.
@@ -64,7 +88,11 @@ export type HelloResult = {
 };
 
 export type Methods = {
-  hello: { params: { version: number; token: string }; result: HelloResult };
+  /** `client`: what the client calls itself (`tm 0.1.0`), written with each action it asks. */
+  hello: {
+    params: { version: number; token: string; client?: string };
+    result: HelloResult;
+  };
   status: { params: { names: string[] }; result: InstanceStatus[] };
   start: { params: { names: string[]; wait: boolean }; result: ActionResult[] };
   stop: { params: { names: string[]; wait: boolean }; result: ActionResult[] };
@@ -77,7 +105,7 @@ export type Methods = {
   reload: { params: Record<string, never>; result: ReloadChanges };
   shutdown: { params: Record<string, never>; result: { pid: number } };
   log: {
-    /** `limit` null: LOG_DEFAULT_LIMIT. */
+    /** `limit` null: `defaultLogLimit(follow)`; 0 (only with follow): no history. */
     params: { names: string[]; limit: number | null; sinceMs: number | null; follow: boolean };
     result: LogRow[];
   };
@@ -139,12 +167,34 @@ function bool(p: Obj, key: string, fallback: boolean, method: string): boolean {
 
 const none = () => ({}) as Record<string, never>;
 
-function limitOf(p: Obj): number {
-  const limit = optionalNumber(p, 'limit', 'log') ?? LOG_DEFAULT_LIMIT;
-  if (!Number.isInteger(limit) || limit < 1 || limit > LOG_MAX_LIMIT) {
-    throw badParams(`log: params.limit must be a whole number from 1 to ${LOG_MAX_LIMIT}`);
+function limitOf(p: Obj, follow: boolean): number {
+  const limit = optionalNumber(p, 'limit', 'log') ?? defaultLogLimit(follow);
+  // no history at all makes sense only when new events follow
+  const min = follow ? 0 : 1;
+  if (!Number.isInteger(limit) || limit < min || limit > LOG_MAX_LIMIT) {
+    const zero = follow ? '' : ' (0, for no history, only with follow)';
+    throw badParams(
+      `log: params.limit must be a whole number from ${min} to ${LOG_MAX_LIMIT}${zero}`,
+    );
   }
   return limit;
+}
+
+function clientOf(p: Obj): { client?: string } {
+  const v = p.client;
+  if (v === undefined || v === null) return {};
+  // a name with control characters would break the lines of `tm log`
+  if (
+    typeof v !== 'string' ||
+    v.length === 0 ||
+    v.length > CLIENT_NAME_MAX_LENGTH ||
+    /\p{Cc}/u.test(v)
+  ) {
+    throw badParams(
+      `hello: params.client must be a name like "tm 0.1.0": 1 to ${CLIENT_NAME_MAX_LENGTH} characters, no control characters`,
+    );
+  }
+  return { client: v };
 }
 
 /** Per method: the params as the handler sees them, or BAD_PARAMS saying what is wrong. */
@@ -152,7 +202,7 @@ export const PARAMS: { [M in Method]: (p: Obj) => ParamsOf<M> } = {
   hello: (p) => {
     if (typeof p.version !== 'number') throw badParams('hello: params.version must be a number');
     if (typeof p.token !== 'string') throw badParams('hello: params.token must be a string');
-    return { version: p.version, token: p.token };
+    return { version: p.version, token: p.token, ...clientOf(p) };
   },
   status: (p) => ({ names: names(p, 'status', false) }),
   start: (p) => ({ names: names(p, 'start', true), wait: bool(p, 'wait', true, 'start') }),
@@ -167,12 +217,15 @@ export const PARAMS: { [M in Method]: (p: Obj) => ParamsOf<M> } = {
   pid: (p) => ({ names: names(p, 'pid', false) }),
   reload: none,
   shutdown: none,
-  log: (p) => ({
-    names: names(p, 'log', false),
-    limit: limitOf(p),
-    sinceMs: optionalNumber(p, 'sinceMs', 'log'),
-    follow: bool(p, 'follow', false, 'log'),
-  }),
+  log: (p) => {
+    const follow = bool(p, 'follow', false, 'log');
+    return {
+      names: names(p, 'log', false),
+      limit: limitOf(p, follow),
+      sinceMs: optionalNumber(p, 'sinceMs', 'log'),
+      follow,
+    };
+  },
   tail: (p) => {
     if (typeof p.name !== 'string' || p.name === '') {
       throw badParams('tail: params.name must be one instance, like web:0');

@@ -38,8 +38,16 @@ export type Streamed<R> = {
   events: Observable<unknown> | ((flow: Flow) => Observable<unknown>);
 };
 
+/**
+ * Who asks, as every front end can tell it: the peer's `address:port` and the name the client
+ * gave itself (`tm 0.1.0`; null when it gave none). Plain data, so that another endpoint than
+ * this one can call the same handlers and leave the same audit rows.
+ */
+export type RequestContext = { peer: string; clientName: string | null };
+
 export type Handler<M extends Method> = (
   params: ParamsOf<M>,
+  context: RequestContext,
 ) => ResultOf<M> | Streamed<ResultOf<M>> | Promise<ResultOf<M> | Streamed<ResultOf<M>>>;
 
 /** Everything but the connection's own methods (hello, cancel), supplied by the daemon. */
@@ -176,8 +184,9 @@ export class RpcServer {
   }
 
   private accept(socket: Socket): void {
-    const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     const host = socket.remoteAddress ?? '?';
+    // an IPv6 address has colons of its own: bracketed, as in a URL
+    const peer = `${host.includes(':') ? `[${host}]` : host}:${socket.remotePort ?? '?'}`;
     const use = fdUse();
     if (use !== null) {
       const reserve = fdReserve(use.limit, this.options.fdReserve);
@@ -263,6 +272,8 @@ class Connection {
   hasHadChance = false;
   private readonly decoder = new FrameDecoder(MAX_FRAME_BYTES);
   private isAuthenticated = false;
+  /** What the client called itself in its hello. */
+  private clientName: string | null = null;
   /** Closing by the daemon's decision (idle, evicted, shutdown): what comes in is not read. */
   private isClosing = false;
   private readonly streams = new Map<number, Subscription>();
@@ -439,9 +450,12 @@ class Connection {
       }
       default: {
         // one generic call for every handler: each PARAMS entry returns what its handler takes
-        const handler = this.options.handlers[method] as (p: unknown) => unknown;
+        const handler = this.options.handlers[method] as (
+          p: unknown,
+          context: RequestContext,
+        ) => unknown;
         const parse = PARAMS[method] as (p: Record<string, unknown>) => unknown;
-        return handler(parse(raw));
+        return handler(parse(raw), { peer: this.peer, clientName: this.clientName });
       }
     }
   }
@@ -460,6 +474,7 @@ class Connection {
         { hint: 'use the tm that came with this taskmasterd' },
       );
     }
+    this.clientName = params.client ?? null;
     if (this.isAuthenticated) return this.helloResult();
     const full = this.events.admit();
     if (full !== null) {
