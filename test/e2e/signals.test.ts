@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, readlinkSync, renameSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, renameSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { IGNORED_SIGNALS } from '../../src/daemon/signal-handlers.js';
 import {
@@ -63,6 +63,34 @@ describe('SIGUSR2 (logrotate)', () => {
     const old = readFileSync(moved, 'utf8');
     expect(old).toMatch(/ INFO web:0: running pid \d+\n$/);
     expect(old).not.toContain('SIGUSR2');
+  });
+});
+
+describe('the daemon log rotated by size', () => {
+  it('keeps taskmaster.log, .1 and .2 with backups 2, none over maxbytes', async () => {
+    const yaml = `${programs(program('web'))}daemon:\n  logfile: { file: taskmaster.log, maxbytes: 2KB, backups: 2 }\n`;
+    const sb = Sandbox.create(yaml);
+    const { d } = await running(sb);
+    // each reload is a line of the log: a hundred of them are several times 2 KB
+    for (let i = 0; i < 100; i++) {
+      const mark = d.mark();
+      d.signal('SIGHUP');
+      await d.waitLine(/ INFO reload \(revision \d+\): no change$/, mark);
+    }
+    expect(await sb.stop(d)).toEqual(CLEAN_STOP);
+
+    const logs = readdirSync(sb.dir).filter((f) => f.startsWith('taskmaster.log'));
+    expect(logs.sort()).toEqual(['taskmaster.log', 'taskmaster.log.1', 'taskmaster.log.2']);
+    for (const f of logs) expect(statSync(sb.path(f)).size).toBeLessThanOrEqual(2048);
+    // the newest lines are in taskmaster.log, the ones before them in .1, then .2
+    const text = ['taskmaster.log.2', 'taskmaster.log.1', 'taskmaster.log']
+      .map((f) => readFileSync(sb.path(f), 'utf8'))
+      .join('');
+    const revisions = [...text.matchAll(/ reload \(revision (\d+)\)/g)].map((m) => Number(m[1]));
+    expect(revisions.length).toBeGreaterThan(20);
+    expect(revisions).toEqual(revisions.map((_, k) => revisions[0]! + k));
+    expect(revisions.at(-1)).toBe(101);
+    expect(text).toMatch(/ INFO shutdown complete\n$/);
   });
 });
 
