@@ -29,30 +29,20 @@ export function rpcHandlers(daemon: Daemon): Handlers {
     ({ names, wait }: { names: string[]; wait: boolean }, context: RequestContext) =>
       perInstance(
         record(context, action, argsText({ names, wait })),
-        () => daemon.resolve(names),
-        (reached) => control(daemon, action, reached, wait),
+        () => ({ names: daemon.resolve(names) }),
+        (target) => control(daemon, action, target.names, wait),
       );
   return {
     status: ({ names }) => daemon.status(names.length === 0 ? undefined : daemon.resolve(names)),
     start: controlled('start'),
     stop: controlled('stop'),
     restart: controlled('restart'),
-    signal: ({ signal, names }, context) => {
-      let sig: string | null = null;
-      return perInstance(
+    signal: ({ signal, names }, context) =>
+      perInstance(
         record(context, 'signal', argsText({ signal, names })),
-        () => {
-          sig = parseSignal(signal);
-          if (sig === null) {
-            throw new TaskmasterError('BAD_PARAMS', `unknown signal: ${signal}`, {
-              hint: 'use a name like HUP, SIGUSR1, or a number',
-            });
-          }
-          return daemon.resolve(names);
-        },
-        (reached) => signalInstances(daemon, sig!, reached),
-      );
-    },
+        () => ({ sig: knownSignal(signal), names: daemon.resolve(names) }),
+        (target) => signalInstances(daemon, target.sig, target.names),
+      ),
     pid: ({ names }) => ({
       daemon: process.pid,
       instances:
@@ -110,29 +100,40 @@ export function rpcHandlers(daemon: Daemon): Handlers {
  * unknown name, is one row with no name), each gets its `asked` row, then `act` runs, and each
  * gets the row of its outcome.
  */
-async function perInstance(
+async function perInstance<T extends { names: string[] }>(
   rows: Audit,
-  resolve: () => string[],
-  act: (names: string[]) => ActionResult[] | Promise<ActionResult[]>,
+  resolve: () => T,
+  act: (target: T) => ActionResult[] | Promise<ActionResult[]>,
 ): Promise<ActionResult[]> {
-  let names: string[];
+  let target: T;
   try {
-    names = resolve();
+    target = resolve();
   } catch (error) {
     rows.asked([null]);
     rows.failed([null], error);
     throw error;
   }
-  rows.asked(names);
+  rows.asked(target.names);
   let results: ActionResult[];
   try {
-    results = await act(names);
+    results = await act(target);
   } catch (error) {
-    rows.failed(names, error);
+    rows.failed(target.names, error);
     throw error;
   }
   rows.done(results);
   return results;
+}
+
+/** The canonical name of a signal a user typed (`HUP`, `sigusr1`, `9`), or BAD_PARAMS. */
+function knownSignal(signal: string): string {
+  const sig = parseSignal(signal);
+  if (sig === null) {
+    throw new TaskmasterError('BAD_PARAMS', `unknown signal: ${signal}`, {
+      hint: 'use a name like HUP, SIGUSR1, or a number',
+    });
+  }
+  return sig;
 }
 
 async function control(

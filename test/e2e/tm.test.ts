@@ -452,8 +452,8 @@ describe('tm log', () => {
     await followJson.waitLine(/"to":"running"/);
 
     expect(await s.tm('stop', 'web:0')).toEqual(ok('web:0: stopped\n'));
-    await follow.waitLine(shape('@  web:0  stopping -> stopped  (user)  pid #, killed by SIGTERM'));
-    await followJson.waitLine(/"to":"stopped"/);
+    await follow.waitLine(shape('@  web:0  stop ok  stopped'));
+    await followJson.waitLine(/"action":"stop ok"/);
 
     follow.child.kill('SIGINT');
     followJson.child.kill('SIGINT');
@@ -462,20 +462,30 @@ describe('tm log', () => {
     expect(text.stdout.trimEnd().split('\n')).toEqual([
       expect.stringMatching(shape('@  web:0  stopped -> starting  (autostart)')),
       expect.stringMatching(shape('@  web:0  starting -> running  (timeout)  pid #')),
+      // the stop is on record: who asked, then what it caused, then how it went (issue 8)
+      // (`@` stands for a time in shape(): the client's is written out)
+      expect.stringMatching(
+        new RegExp(
+          `^${shape('@  web:0  stop asked by tm 0.1.0', false).source}@${shape('127.0.0.1:#  names=web:0 wait=true', false).source}$`,
+        ),
+      ),
       expect.stringMatching(shape('@  web:0  running -> stopping  (user)  pid #')),
       expect.stringMatching(
         shape('@  web:0  stopping -> stopped  (user)  pid #, killed by SIGTERM'),
       ),
+      expect.stringMatching(shape('@  web:0  stop ok  stopped')),
     ]);
     expect(ndjson).toMatchObject({ code: 0, signal: null, stderr: '' });
     const events = ndjson.stdout
       .trimEnd()
       .split('\n')
-      .map((l) => JSON.parse(l) as { name: string; to: string });
-    expect(events.map((e) => `${e.name} ${e.to}`)).toEqual([
+      .map((l) => JSON.parse(l) as { name: string; to?: string; action?: string });
+    expect(events.map((e) => `${e.name} ${e.to ?? e.action}`)).toEqual([
       'web:0 running',
+      'web:0 stop asked',
       'web:0 stopping',
       'web:0 stopped',
+      'web:0 stop ok',
     ]);
   });
 });

@@ -110,7 +110,15 @@ describe('tm without a daemon', () => {
       out: '',
       err: 'tm: --limit: expected a whole number from 1 to 5000, found "ten"\n',
     });
-    expect((await tm(['-c', config, 'log', '--limit', '0'])).code).toBe(EXIT.usage);
+    // no history at all makes sense only when new events follow (issue 8)
+    expect(await tm(['-c', config, 'log', '--limit', '0'])).toEqual({
+      code: EXIT.usage,
+      out: '',
+      err: 'tm: --limit: expected a whole number from 1 to 5000, found "0"\nhint: --limit 0 (no history, new events only) goes with -f\n',
+    });
+    expect((await tm(['-c', config, 'log', '-f', '--limit', '-1'])).err).toBe(
+      'tm: --limit: expected a whole number from 0 to 5000, found "-1"\n',
+    );
     expect((await tm(['-c', config, 'log', '--since', 'soon'])).err).toMatch(
       /^tm: --since: expected a time like .*, found "soon"\n$/,
     );

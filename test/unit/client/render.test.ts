@@ -5,10 +5,11 @@ import {
   eventLine,
   formatAgo,
   formatUptime,
+  logLine,
   reloadLines,
   statusLines,
 } from '../../../src/client/render.js';
-import type { StoredEvent } from '../../../src/domain/types.js';
+import type { NoteRow, StoredEvent } from '../../../src/domain/types.js';
 import type { InstanceStatus } from '../../../src/rpc/protocol.js';
 import { makeStoredEvent } from '../../helpers/events.js';
 
@@ -221,5 +222,40 @@ describe('events', () => {
       expected: null,
       revision: 2,
     });
+  });
+});
+
+describe('action and daemon rows (issue 8)', () => {
+  const note = (over: Partial<NoteRow>): NoteRow => ({
+    kind: 'action',
+    seq: 9,
+    atMs: NOW,
+    name: 'web:3',
+    action: 'stop asked',
+    client: 'tm 0.1.0@127.0.0.1:41234',
+    message: 'names=web wait=true',
+    revision: 1,
+    ...over,
+  });
+
+  it('says who asked an action, and how it went, without repeating who', () => {
+    expect(logLine(note({}))).toBe(
+      '2026-11-24 21:25:10.703  web:3  stop asked by tm 0.1.0@127.0.0.1:41234  names=web wait=true',
+    );
+    expect(logLine(note({ action: 'stop ok', message: 'stopped' }))).toBe(
+      '2026-11-24 21:25:10.703  web:3  stop ok  stopped',
+    );
+    expect(logLine(note({ action: 'stop failed', message: 'NOT_RUNNING: not running' }))).toBe(
+      '2026-11-24 21:25:10.703  web:3  stop failed  NOT_RUNNING: not running',
+    );
+  });
+
+  it("puts an action on the whole daemon, and the daemon's own rows, under taskmasterd", () => {
+    expect(logLine(note({ name: null, action: 'reload asked', message: null }))).toBe(
+      '2026-11-24 21:25:10.703  taskmasterd  reload asked by tm 0.1.0@127.0.0.1:41234',
+    );
+    expect(
+      logLine(note({ kind: 'daemon', name: null, action: 'started', client: null, message: 'v' })),
+    ).toBe('2026-11-24 21:25:10.703  taskmasterd  started  v');
   });
 });

@@ -2,7 +2,16 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../../src/domain/errors.js';
 import { FOLLOW_LIMITS } from '../../../src/daemon/tail-file.js';
-import { MAX_FRAME_BYTES, PARAMS, TAIL_EVENT_MAX_BYTES } from '../../../src/rpc/protocol.js';
+import {
+  CLIENT_NAME_MAX_LENGTH,
+  CONTROL_VERBS,
+  LOG_DEFAULT_LIMIT,
+  LOG_FOLLOW_DEFAULT_LIMIT,
+  LOG_MAX_LIMIT,
+  MAX_FRAME_BYTES,
+  PARAMS,
+  TAIL_EVENT_MAX_BYTES,
+} from '../../../src/rpc/protocol.js';
 import { DEFAULT_LIMITS } from '../../../src/rpc/server.js';
 
 /** docs/protocol.md is the contract for third-party clients: it and the code must agree. */
@@ -65,5 +74,23 @@ describe('docs/protocol.md', () => {
     expect(doc).toContain('has a frame body of 64 KiB at most');
     expect(FOLLOW_LIMITS.maxLagBytes).toBe(4 * 1024 * 1024);
     expect(doc).toContain('falls more than 4 MiB behind');
+  });
+
+  it("states the log limits and the hello's client name as the code checks them", () => {
+    expect(doc).toContain(
+      `(default ${LOG_DEFAULT_LIMIT}, with \`follow\` ${LOG_FOLLOW_DEFAULT_LIMIT}; at most ${LOG_MAX_LIMIT}, so a reply fits a frame)`,
+    );
+    expect(doc).toContain('| `hello`    | `{ version: 1, token, client? }`');
+    expect(doc).toContain(`a name of 1 to ${CLIENT_NAME_MAX_LENGTH} characters`);
+  });
+
+  it('names every control action the event log records, each a method', () => {
+    const section = doc.split('## Control actions in the event log')[1]!.split('\n## ')[0]!;
+    const named = /^Every (.+) that reaches its handler/m.exec(section)![1]!;
+    expect([...named.matchAll(/`(\w+)`/g)].map((m) => m[1])).toEqual([...CONTROL_VERBS]);
+    for (const verb of CONTROL_VERBS) expect(Object.keys(PARAMS)).toContain(verb);
+    for (const phase of ["'VERB asked'", "'VERB ok'", "'VERB failed'"]) {
+      expect(section).toContain(phase);
+    }
   });
 });
