@@ -201,7 +201,8 @@ describe('OutputRotator', () => {
     const again = said(/out: rotated again, after \d+ failed tries/, 'the rotation after the fix');
     await writer(file, 32 * 1024, 1024, 1);
     const line = (await again).line;
-    expect(Number(/after (\d+)/.exec(line)![1])).toBeGreaterThanOrEqual(2);
+    // how many tries failed depends on how the kernel batched the writes: at least the first
+    expect(Number(/after (\d+)/.exec(line)![1])).toBeGreaterThanOrEqual(1);
     expect(logged.filter((l) => l.level === 'error')).toHaveLength(1);
     // nothing was lost while it failed: every line is in the backup or the file
     const all = [`${file}.1`, file].flatMap((f) => numbers(readFileSync(f, 'utf8')).numbers);
