@@ -39,6 +39,12 @@ export type CopyLimits = {
   syncBytes: number;
   /** Catch-ups tried before the file is truncated even though the writer is still ahead. */
   rounds: number;
+  /**
+   * How far the copy chases a writer faster than itself, as a multiple of the file's size when
+   * the rotation began: past it, the file is truncated with the writer still ahead. Without
+   * it, such a writer would keep one rotation, and so the file and its backup, growing.
+   */
+  chaseFactor: number;
 };
 
 export type CopyOptions = {
@@ -56,6 +62,7 @@ export const COPY_LIMITS: CopyLimits = {
   chunkBytes: 1024 * 1024,
   syncBytes: 8 * 1024 * 1024,
   rounds: 8,
+  chaseFactor: 4,
 };
 
 /**
@@ -70,8 +77,9 @@ export const COPY_LIMITS: CopyLimits = {
  * writes in the microseconds between that last read and the truncate is all that is lost (a
  * write the last read saw half of loses its other half). Should the program write faster than
  * the synchronous catch-up copies (more than `syncBytes` in one go), the event loop is given
- * back and the copy chases it again, up to `rounds` times; after that the file is truncated
- * anyway and the bytes still unread are counted in `lostBytes`.
+ * back and the copy chases it again, up to `rounds` times, and up to `chaseFactor` times the
+ * size the file had at the start; after that the file is truncated anyway and the bytes still
+ * unread are counted in `lostBytes`.
  *
  * Throws the error of the step that failed (ENOENT for a file that is not there). A failure
  * before the truncate loses nothing: the file keeps growing and a partial copy is removed.
@@ -105,9 +113,15 @@ export async function copyTruncate(
     let isDone = false;
     try {
       const buffer = Buffer.allocUnsafe(limits.chunkBytes);
+      const chaseBytes = limits.chaseFactor * fstatSync(src).size;
       let copied = 0;
+      let isChased = false;
       for (let round = 1; ; round++) {
         while (fstatSync(src).size - copied > limits.chunkBytes) {
+          if (copied >= chaseBytes) {
+            isChased = true;
+            break;
+          }
           if (isCancelled()) return null;
           const n = await readAt(src, buffer, copied);
           if (n === 0) break;
@@ -115,7 +129,8 @@ export async function copyTruncate(
           copied += n;
         }
         if (isCancelled()) return null;
-        const end = catchUpAndTruncate(src, dst, buffer, copied, limits, round >= limits.rounds);
+        const isLast = isChased || round >= limits.rounds;
+        const end = catchUpAndTruncate(src, dst, buffer, copied, limits, isLast);
         copied = end.copied;
         if (end.isTruncated) {
           isDone = true;

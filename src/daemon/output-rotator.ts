@@ -13,8 +13,9 @@ export type RotatorLog = {
 export type RotatorOptions = {
   log: RotatorLog;
   /**
-   * How long after a write the size is looked at. Writes meanwhile are not even heard: the
-   * watch is closed until then, so a program writing flat out costs one look a period.
+   * The longest wait between a write and a look at the size. Writes meanwhile are not even
+   * heard: the watch is closed until then, so a program writing flat out costs a few looks a
+   * second, never one per write.
    */
   settleMs?: number;
   /** After a failed rotation, the next try waits for a write at least this much later. */
@@ -25,6 +26,10 @@ export type RotatorOptions = {
 const UNTIL_SPAWN = 'it is not rotated until that is fixed and the program is started again';
 
 export const SETTLE_MS = 1000;
+/** The wait while the file's pace is unknown (its first write after a quiet while). */
+const FIRST_LOOK_MS = 100;
+/** The shortest wait, however fast the file grows: a bound on the looks a second. */
+const MIN_LOOK_MS = 50;
 export const RETRY_MS = 10_000;
 
 /**
@@ -66,15 +71,18 @@ type Target = {
   /** The last failure was to watch or to read the size (not to rotate): said back once fixed. */
   isUnheard: boolean;
   retryAtMs: number;
+  lastLook: { size: number; atMs: number } | null;
+  /** Bytes a ms between the last two looks, when they were close enough to tell the pace. */
+  rate: number | null;
 };
 
 /**
- * Rotates the programs' output files by size (copyTruncate), each within a few seconds of its
+ * Rotates the programs' output files by size (copyTruncate), each within a second of its
  * passing maxBytes, without a timer while nothing is written: a write is heard through inotify
  * (fs.watch on the file, or on its folder while it does not exist), the watch is closed, and
- * the size is looked at `settleMs` later; then the watch is opened again, before the look, so
- * that no write after it goes unheard. Failures go to the log, one line per run of failures,
- * never thrown: the file keeps growing, and a later write tries again.
+ * the size is looked at a little later (`lookDelay`); then the watch is opened again, before
+ * the look, so that no write after it goes unheard. Failures go to the log, one line per run of
+ * failures, never thrown: the file keeps growing, and a later write tries again.
  */
 export class OutputRotator {
   readonly rotations$: Observable<Rotation>;
@@ -117,6 +125,8 @@ export class OutputRotator {
           failures: 0,
           isUnheard: false,
           retryAtMs: 0,
+          lastLook: null,
+          rate: null,
         };
         this.targets.set(file, target);
         // it may be over its bound already (left by a previous run, or a limit just lowered)
@@ -184,6 +194,7 @@ export class OutputRotator {
       // not written yet: its folder says when it comes
       size = 0;
     }
+    this.measure(t, size);
     if (!this.watchFor(t)) return;
     if (size > t.limit.maxBytes && Date.now() >= t.retryAtMs) this.rotate(t);
   }
@@ -241,7 +252,7 @@ export class OutputRotator {
    */
   private watchFor(t: Target): boolean {
     this.unwatch(t);
-    const heard = () => this.schedule(t, this.settleMs);
+    const heard = () => this.schedule(t, this.lookDelay(t));
     let watcher: FSWatcher;
     try {
       watcher = watch(t.file, { persistent: false }, heard);
@@ -269,6 +280,32 @@ export class OutputRotator {
       t.failures = 0;
     }
     return true;
+  }
+
+  /** The pace from this look and the last, when they are close enough to tell it. */
+  private measure(t: Target, size: number): void {
+    const now = Date.now();
+    const last = t.lastLook;
+    if (last === null || now - last.atMs > 2 * this.settleMs) {
+      // a burst after a quiet while is measured afresh, not averaged with the quiet
+      t.rate = null;
+    } else if (size >= last.size && now > last.atMs) {
+      t.rate = (size - last.size) / (now - last.atMs);
+    }
+    // shorter than at the last look: just rotated; the writer's pace is what it was
+    t.lastLook = { size, atMs: now };
+  }
+
+  /**
+   * How long after a write to look: soon while the pace is unknown; else by half the time the
+   * file would take to reach maxBytes at that pace, so that a fast writer's file is caught
+   * close to its bound, between MIN_LOOK_MS and settleMs.
+   */
+  private lookDelay(t: Target): number {
+    if (t.rate === null || t.lastLook === null) return Math.min(FIRST_LOOK_MS, this.settleMs);
+    if (t.rate === 0) return this.settleMs;
+    const untilFullMs = Math.max(0, t.limit.maxBytes - t.lastLook.size) / t.rate;
+    return Math.min(this.settleMs, Math.max(MIN_LOOK_MS, untilFullMs / 2));
   }
 
   private unwatch(t: Target): void {

@@ -87,7 +87,7 @@ export function followFile(
     let isDone = false;
     let again: NodeJS.Immediate | null = null;
     /** The unread rest of a rotated file, to read from its backup before the file again. */
-    let rest: { backup: string; inode: number; end: number } | null = null;
+    let rest: { backup: string; inode: number; end: number; lost: number } | null = null;
 
     const restart = () => {
       position = 0;
@@ -118,10 +118,10 @@ export function followFile(
       if (rest !== null) skipped += Math.max(0, rest.end - position);
       rest = null;
       if (r.backup !== null && r.backupInode !== null && from < r.bytes) {
-        rest = { backup: r.backup, inode: r.backupInode, end: r.bytes };
+        rest = { backup: r.backup, inode: r.backupInode, end: r.bytes, lost: r.lostBytes };
         position = from;
       } else {
-        skipped += Math.max(0, r.bytes - from);
+        skipped += Math.max(0, r.bytes - from) + r.lostBytes;
         restart();
       }
       lastSize = 0;
@@ -130,9 +130,10 @@ export function followFile(
 
     /** Reads the rest from the backup; true once it is done, and the file is next (from 0). */
     const readRest = (): boolean => {
-      const { backup, inode: backupInode, end } = rest!;
+      const { backup, inode: backupInode, end, lost } = rest!;
       const finish = () => {
-        skipped += Math.max(0, end - position);
+        // and what the rotation could not copy, between the backup's end and the truncate
+        skipped += Math.max(0, end - position) + lost;
         rest = null;
         // the old content continues into the new: the decoder carries a split character over
         position = 0;

@@ -1,8 +1,21 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { copyTruncate } from '../../../src/daemon/copy-truncate.js';
+import { waitUntil } from '../../helpers/daemon-process.js';
 import { ownTempDir } from '../../helpers/processes.js';
+import { fixture } from '../../helpers/test-daemon.js';
+
+const MiB = 1024 * 1024;
 
 /** The file moves of one rotation, on real files (the writers are in output-rotator.test.ts). */
 
@@ -54,13 +67,43 @@ describe('copyTruncate', () => {
     const file = join(ownTempDir('tm-copy-'), 'out');
     const text = 'x'.repeat(1000) + 'y'.repeat(1000) + 'z';
     writeFileSync(file, text);
-    const limits = { chunkBytes: 64, syncBytes: 128, rounds: 2 };
+    const limits = { chunkBytes: 64, syncBytes: 128, rounds: 2, chaseFactor: 4 };
     expect(await copyTruncate(file, 1, { limits })).toMatchObject({ bytes: text.length });
     expect(read(`${file}.1`)).toBe(text);
     writeFileSync(file, text);
     expect(await copyTruncate(file, 1, { limits, isCancelled: () => true })).toBeNull();
     // the old backup was already made room for; the file is as it was, no partial copy left
     expect([read(file), read(`${file}.1`)]).toEqual([text, null]);
+  });
+
+  it('stops chasing a writer faster than the copy, and counts what that loses', async () => {
+    const dir = ownTempDir('tm-copy-');
+    const file = join(dir, 'out');
+    writeFileSync(file, 'x'.repeat(63) + '\n');
+    const fd = openSync(file, 'a');
+    // 64 KiB a write, flat out, against a copy of 1 KiB at a time
+    const child = spawn(
+      process.execPath,
+      [fixture('numbered-lines.js'), String(64 * MiB), String(64 * 1024), '0'],
+      { stdio: ['ignore', fd, 'ignore'] },
+    );
+    closeSync(fd);
+    onTestFinished(() => {
+      child.kill('SIGKILL');
+    });
+    await waitUntil(() => statSync(file).size > MiB, 'the writer to be ahead');
+    const limits = { chunkBytes: 1024, syncBytes: 4096, rounds: 8, chaseFactor: 2 };
+    // held still while the rotation takes the size it starts from (before its first await)
+    process.kill(child.pid!, 'SIGSTOP');
+    const start = statSync(file).size;
+    const rotating = copyTruncate(file, 1, { limits });
+    process.kill(child.pid!, 'SIGCONT');
+    const r = (await rotating)!;
+    expect(r.lostBytes).toBeGreaterThan(0);
+    // the chase stops at twice the size at the start (which a write in flight at the SIGSTOP
+    // may have added to), the forced catch-up adds syncBytes
+    expect(r.bytes).toBeLessThanOrEqual(2 * (start + 64 * 1024) + 4096 + 1024);
+    expect(statSync(`${file}.1`).size).toBe(r.bytes);
   });
 
   it('a failure loses nothing: the file is left as it was', async () => {

@@ -21,9 +21,9 @@ import { waitFor } from '../../helpers/wait.js';
 
 const MiB = 1024 * 1024;
 const LINE_BYTES = 32;
-/** The fixture's pace in these tests: 8 KiB (256 lines) in one write every 4 ms at most. */
-const BURST = 8 * 1024;
-const TICK_MS = 4;
+/** The fixture's pace in these tests: 32 KiB (1024 lines) in one write every 16 ms at most. */
+const BURST = 32 * 1024;
+const TICK_MS = 16;
 const MAX_RATE = BURST / (TICK_MS / 1000); // 2 MiB/s
 const SETTLE_MS = 200;
 
@@ -90,11 +90,12 @@ function numbers(text: string): { numbers: number[]; bad: string[] } {
   return { numbers: out, bad };
 }
 
-/** The lines missing between consecutive numbers (each gap is a loss: numbers only go up). */
+/** The lines missing between consecutive numbers; a number that goes back is an error. */
 function gaps(ns: number[]): number[] {
   const out: number[] = [];
   for (let i = 1; i < ns.length; i++) {
-    expect(ns[i]!, `line ${ns[i]} after ${ns[i - 1]}`).toBeGreaterThan(ns[i - 1]!);
+    // one expect a line would take seconds: only a failure is handed to it
+    if (ns[i]! <= ns[i - 1]!) expect(`line ${ns[i]} after ${ns[i - 1]}`).toBe('increasing');
     if (ns[i]! !== ns[i - 1]! + 1) out.push(ns[i]! - ns[i - 1]! - 1);
   }
   return out;
