@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Subject, type Observable } from 'rxjs';
 import { createActor, waitFor, type Actor } from 'xstate';
 import {
@@ -9,7 +10,13 @@ import {
 } from '../../machines/supervisor.machine.js';
 import { diff, type ReloadPlan } from '../config/diff.js';
 import { loadConfig } from '../config/load.js';
-import type { Config } from '../config/types.js';
+import type { Config, EmailSection } from '../config/types.js';
+import {
+  Alerts,
+  type AlertInstance,
+  type AlertTimings,
+  type TestMailResult,
+} from '../alerts/alerts.js';
 import { ConfigError, TaskmasterError } from '../domain/errors.js';
 import { instanceName, parseInstanceName, resolveTargets } from '../domain/names.js';
 import type { Cause, LogRow, ProgramSpec, StoredEvent } from '../domain/types.js';
@@ -20,6 +27,7 @@ import {
   type AppendNote,
   type Note,
 } from '../eventlog/append.js';
+import { alertLog, type AlertLog } from '../eventlog/alert-log.js';
 import { openEventDb, relieveEventDb, type EventDb } from '../eventlog/db.js';
 import { processRegister, type LiveProcess, type ProcessRegister } from '../eventlog/processes.js';
 import {
@@ -47,6 +55,7 @@ import { ensureToken } from '../rpc/auth.js';
 import type { AddressInfo } from 'node:net';
 import { openTextLog, type TextLog } from './text-log.js';
 import { RetentionKeeper } from './retention.js';
+import { subscribeSafely } from './subscribe-safely.js';
 import { WorkQueue } from './work-queue.js';
 import { writeGuard, type WriteGuard } from './write-guard.js';
 
@@ -54,6 +63,8 @@ export type DaemonOptions = {
   configFile: string;
   /** Where log lines are echoed as well (the terminal, in the foreground); null for none. */
   echo?: NodeJS.WritableStream | null;
+  /** Shorter retry and flush times for the mail queue (tests). */
+  alertTimings?: Partial<AlertTimings>;
 };
 
 export type ReloadResult = { plan: ReloadPlan; summary: string; revision: number };
@@ -92,6 +103,12 @@ export class Daemon {
   /** Resolves once a shutdown, however asked for, has stopped everything. */
   readonly stopped: Promise<void> = new Promise((resolve) => (this.markStopped = resolve));
   private server: RpcServer | null = null;
+  private readonly alertStore: AlertLog;
+  private readonly alertTimings: Partial<AlertTimings>;
+  /** Email alerts, while the config has an email section. */
+  private alerts: Alerts | null = null;
+  /** Alerts a reload turned off, sending what they owe before they let go of the cursor. */
+  private alertsRetiring: Promise<void> = Promise.resolve();
 
   private constructor(config: Config, options: DaemonOptions) {
     this.config = config;
@@ -134,9 +151,6 @@ export class Daemon {
       client: null,
       message: `version ${VERSION}, pid ${process.pid}, ${config.file}, config revision ${this.revision}`,
     });
-    if (config.email !== null) {
-      this.log.warn('email: alerts are not built in this version; no mail will be sent');
-    }
     this.recovered = recover(this.db);
     // `since` of each instance continues from the event log across a restart of the daemon
     for (const r of this.recovered.values()) this.lastEventAt.set(r.name, r.atMs);
@@ -147,14 +161,26 @@ export class Daemon {
       () => this.config.daemon.eventRetention,
       this.guard,
     );
-    this.events$.subscribe((e) => {
+    // each reader of the stream on its own: an exception in one is logged, the rest go on
+    subscribeSafely(this.events$, 'event stream', this.log, (e) => {
       this.journal.next({ kind: 'transition', ...e });
       if (e.seq > 0) this.retention.stored(e.name);
       this.lastEventAt.set(e.name, e.atMs);
+    });
+    subscribeSafely(this.events$, 'text log', this.log, (e) => {
       const line = describeEvent(e);
       if (e.to === 'fatal' || (e.to === 'exited' && e.cause === 'exit')) this.log.warn(line);
       else this.log.info(line);
     });
+    this.alertStore = alertLog(this.db);
+    this.alertTimings = options.alertTimings ?? {};
+    if (config.email === null) {
+      // alerts are off: nothing is owed, and turning them on later does not mail the past
+      this.guard.run(() => this.alertStore.clearCursor());
+    } else {
+      this.alerts = this.openAlerts(config.email);
+    }
+    subscribeSafely(this.events$, 'mail alerts', this.log, (e) => this.alerts?.next(e));
     const queue = new WorkQueue((error) =>
       this.log.error(
         `internal error in supervision work: ${(error as Error).stack ?? String(error)}`,
@@ -393,8 +419,10 @@ export class Daemon {
         this.log.warn(`reload: the ${section} section changed; it takes effect at the next start`);
       }
     }
+    const email = this.config.email;
     this.config = { ...next, daemon: this.config.daemon, server: this.config.server };
     this.supervisor.send({ type: 'plan.apply', plan, cause: 'reload' });
+    if (JSON.stringify(next.email) !== JSON.stringify(email)) this.reloadAlerts(next.email);
     return { plan, summary, revision: this.revision };
   }
 
@@ -443,6 +471,9 @@ export class Daemon {
         this.log.warn(`pid ${pid} from a previous run still runs at shutdown: SIGKILL`);
         kill();
       }
+      // what the alerts owe goes out now, within a short deadline; what does not stays owed
+      await this.alerts?.flush();
+      await this.alertsRetiring;
       // clients waiting on `tm shutdown` learn it is done when their connection closes; the
       // listener only finishes closing once they have, so they go first
       this.server?.closeAll();
@@ -523,10 +554,88 @@ export class Daemon {
 
   /** Releases the files of a daemon that never booted (it could not listen, say). */
   close(): void {
+    this.alerts?.close();
     releasePidfile(this.config.daemon.pidfile);
     this.retention.stop();
     this.db.close();
     this.log.close();
+  }
+
+  /** `tm mail test`: a mail through the configured server now; MAIL_FAILED says why not. */
+  testMail(): Promise<TestMailResult> {
+    if (this.alerts === null) {
+      const why =
+        this.config.email === null
+          ? 'the config has no email section'
+          : 'they could not start (the daemon log says why)';
+      throw new TaskmasterError('NO_EMAIL', `email alerts are off: ${why}`, {
+        hint: `add an email section to ${this.config.file} (config.example.yaml has one), then tm reload`,
+      });
+    }
+    return this.alerts.testMail();
+  }
+
+  private openAlerts(email: EmailSection): Alerts | null {
+    const host = hostname();
+    try {
+      const alerts = new Alerts({
+        email,
+        store: this.alertStore,
+        write: (write) => this.guard.run(write),
+        instance: (name) => this.alertInstance(name),
+        log: this.log,
+        host,
+        configFile: this.config.file,
+        signature: `taskmasterd ${process.pid} on ${host}, config ${this.config.file}`,
+        timings: this.alertTimings,
+      });
+      const events = email.events.length === 0 ? 'nothing' : email.events.join(', ');
+      this.log.info(
+        `mail: alerts on ${events} to ${email.to.join(', ')} through ${email.smtp.host}:${email.smtp.port}, gathered for ${email.digestMs / 1000} s`,
+      );
+      return alerts;
+    } catch (error) {
+      this.log.error(
+        `mail: alerts are off, they could not start: ${(error as Error).stack ?? String(error)}`,
+      );
+      return null;
+    }
+  }
+
+  /** A reload changed the email section: alerts start, take the new settings, or stop. */
+  private reloadAlerts(email: EmailSection | null): void {
+    const alerts = this.alerts;
+    if (email === null) {
+      this.alerts = null;
+      if (alerts === null) return;
+      this.log.info('mail: the email section is gone, alerts stop once what they owe is sent');
+      // what was owed is sent (or given up on); then nothing is owed any more
+      this.alertsRetiring = this.alertsRetiring
+        .then(() => alerts.flush())
+        .then(() => void this.guard.run(() => this.alertStore.clearCursor()));
+    } else if (alerts === null) {
+      this.alerts = this.openAlerts(email);
+    } else {
+      alerts.configure(email);
+      this.log.info('mail: the email section changed; the next alerts and mails follow it');
+    }
+  }
+
+  /** An instance as its alert mail shows it; null once it is no longer in the config. */
+  private alertInstance(name: string): AlertInstance | null {
+    try {
+      const [status] = this.status([name]);
+      const spec = this.specOf(name);
+      return {
+        state: status!.state,
+        pid: status!.pid,
+        since: status!.since,
+        output: spec.stderr ?? spec.stdout,
+      };
+    } catch {
+      // removed by a reload since its alert: the mail says so instead of a state
+      return null;
+    }
   }
 
   private refuseWhenStopping(): void {
