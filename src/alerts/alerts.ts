@@ -307,11 +307,12 @@ export class Alerts {
 
   private sent(mail: DigestMail, response: string, attempts: number): void {
     this.owed.delete(mail.digest);
+    // on record before it is said: whoever reads the line may count on the cursor
+    this.advance(true);
     const tries = attempts > 1 ? `, at attempt ${attempts}` : '';
     this.deps.log.info(
       `mail: sent to ${this.email.to.join(', ')}: ${mail.subject} (${alertsText(mail.alerts)}${tries}): ${response}`,
     );
-    this.advance(true);
   }
 
   private failed(mail: DigestMail, error: unknown, attempt: number, retryInMs: number): void {

@@ -103,8 +103,8 @@ export function describeMailError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const code = (error as { code?: unknown }).code;
   const message = error.message.replace(/\s+/g, ' ').trim();
-  // a socket error's message already starts with its code (connect ECONNREFUSED …)
-  return typeof code === 'string' && !message.includes(code) && !(error instanceof MailSetupError)
-    ? `${message} (${code})`
-    : message;
+  // nodemailer's codes that say more than its message: a socket error's message already has
+  // its own (connect ECONNREFUSED …), and ESOCKET/ECONNECTION add nothing to it
+  const isUseful = typeof code === 'string' && !['ESOCKET', 'ECONNECTION'].includes(code);
+  return isUseful && !message.includes(code) ? `${message} (${code})` : message;
 }
