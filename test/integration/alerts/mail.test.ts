@@ -36,11 +36,18 @@ async function setup(s: Setup): Promise<Running> {
     echo: logs.stream,
     alertTimings: { ...FAST, ...s.timings },
   });
-  // once: a test that stopped it (to see what the shutdown sends) leaves nothing to clean up
+  return { td, smtp, logs, stop: stopAtEnd(td) };
+}
+
+/**
+ * Stops `td` when the test ends, and returns the stop: once only, so that a test may stop it
+ * itself (to see what the shutdown sends) and leave nothing to clean up.
+ */
+function stopAtEnd(td: TestDaemon): () => Promise<void> {
   let stopping: Promise<void> | null = null;
   const stop = () => (stopping ??= td.stop());
   onTestFinished(stop);
-  return { td, smtp, logs, stop };
+  return stop;
 }
 
 function email(...lines: string[]): string {
@@ -207,6 +214,46 @@ describe('alert mails', () => {
     expect(mailed + Number(notices[0]![1])).toBe(exits.length);
     expect(smtp.mails.length).toBeLessThanOrEqual(3);
   }, 30_000);
+
+  it('turned on by a reload, alerts start from then, not from the past; turned off, what is owed is sent first', async () => {
+    const smtp = await TestSmtp.start();
+    onTestFinished(() => smtp.stop());
+    const logs = new LogLines();
+    const flaky = "programs:\n  flaky:\n    cmd: sh -c 'exit 1'\n    startretries: 0\n";
+    const withEmail = (digest: number) =>
+      `${flaky}email:\n${email('events: [fatal]', `digest: ${digest}`).replaceAll('PORT', String(smtp.port))}`;
+    const td = TestDaemon.start(flaky, tempDir('tm-alerts-'), {
+      echo: logs.stream,
+      alertTimings: FAST,
+    });
+    const stop = stopAtEnd(td);
+    await td.waitState('flaky:0', 'fatal');
+    td.writeConfig(withEmail(0.2));
+    td.daemon.reload();
+    await logs.wait(
+      /INFO mail: alerts on fatal to ops@example.com, dev@example.com through 127\.0\.0\.1:\d+, gathered for 0\.2 s$/,
+    );
+    // a second give-up, after the reload: only this one is mailed
+    const fatal = td.waitState('flaky:0', 'fatal', td.mark());
+    td.daemon.command('start', ['flaky:0']);
+    const { seq } = await fatal;
+    const [mail] = await smtp.waitMails(1, 'the alert after the reload');
+    expect(mail!.headers.get('x-taskmaster-events')).toBe(`${seq}-${seq}`);
+    // a long window open when the section goes: its alert is sent before the alerts stop
+    td.writeConfig(withEmail(60));
+    td.daemon.reload();
+    const again = td.waitState('flaky:0', 'fatal', td.mark());
+    td.daemon.command('start', ['flaky:0']);
+    await again;
+    td.writeConfig(flaky);
+    td.daemon.reload();
+    await logs.wait(
+      /INFO mail: the email section is gone, alerts stop once what they owe is sent$/,
+    );
+    await smtp.waitMails(2, 'the alert owed when the section went');
+    await stop();
+    expect(smtp.mails).toHaveLength(2);
+  }, 20_000);
 
   it('STARTTLS with a self-signed certificate (trusted through ca), login from an environment variable and a file', async () => {
     const dir = tempDir('tm-tls-');
