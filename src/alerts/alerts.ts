@@ -143,10 +143,11 @@ export class Alerts {
   }
 
   /**
-   * At shutdown: the open digest closes now, and what is due is sent within `flushMs`. What is
-   * not sent by then is still owed in the event log, and goes out at the next start.
+   * At shutdown (or when a reload removes the email section): the open digest closes now, and
+   * what is due is sent within `flushMs`. At a shutdown, what is not sent by then is still owed
+   * in the event log, and goes out at the next start; once alerts are off, it is lost.
    */
-  async flush(): Promise<void> {
+  async flush(why: 'shutdown' | 'off' = 'shutdown'): Promise<void> {
     if (this.isClosed) return;
     const deadline = Date.now() + this.timings.flushMs;
     this.flush$.next();
@@ -155,8 +156,12 @@ export class Alerts {
     this.advance(true);
     this.close();
     if (left > 0) {
+      const mails = left === 1 ? '1 mail' : `${left} mails`;
+      const inTime = `within ${this.timings.flushMs / 1000} s`;
       this.deps.log.warn(
-        `mail: ${left === 1 ? '1 mail' : `${left} mails`} not sent within ${this.timings.flushMs / 1000} s of the shutdown; their alerts are mailed at the next start`,
+        why === 'shutdown'
+          ? `mail: ${mails} not sent ${inTime} of the shutdown; their alerts are mailed at the next start`
+          : `mail: ${mails} not sent ${inTime} of the email section's removal; their alerts are lost`,
       );
     }
   }

@@ -419,10 +419,12 @@ export class Daemon {
         this.log.warn(`reload: the ${section} section changed; it takes effect at the next start`);
       }
     }
-    const email = this.config.email;
+    const previousEmail = this.config.email;
     this.config = { ...next, daemon: this.config.daemon, server: this.config.server };
     this.supervisor.send({ type: 'plan.apply', plan, cause: 'reload' });
-    if (JSON.stringify(next.email) !== JSON.stringify(email)) this.reloadAlerts(next.email);
+    if (JSON.stringify(next.email) !== JSON.stringify(previousEmail)) {
+      this.reloadAlerts(next.email);
+    }
     return { plan, summary, revision: this.revision };
   }
 
@@ -472,7 +474,7 @@ export class Daemon {
         kill();
       }
       // what the alerts owe goes out now, within a short deadline; what does not stays owed
-      await this.alerts?.flush();
+      await this.alerts?.flush().catch((error: unknown) => this.alertsFailed(error));
       await this.alertsRetiring;
       // clients waiting on `tm shutdown` learn it is done when their connection closes; the
       // listener only finishes closing once they have, so they go first
@@ -611,14 +613,20 @@ export class Daemon {
       this.log.info('mail: the email section is gone, alerts stop once what they owe is sent');
       // what was owed is sent (or given up on); then nothing is owed any more
       this.alertsRetiring = this.alertsRetiring
-        .then(() => alerts.flush())
-        .then(() => void this.guard.run(() => this.alertStore.clearCursor()));
+        .then(() => alerts.flush('off'))
+        .then(() => void this.guard.run(() => this.alertStore.clearCursor()))
+        .catch((error: unknown) => this.alertsFailed(error));
     } else if (alerts === null) {
       this.alerts = this.openAlerts(email);
     } else {
       alerts.configure(email);
       this.log.info('mail: the email section changed; the next alerts and mails follow it');
     }
+  }
+
+  /** A bug in the alerts: said in full, and no shutdown or reload waits on it. */
+  private alertsFailed(error: unknown): void {
+    this.log.error(`mail: internal error: ${(error as Error).stack ?? String(error)}`);
   }
 
   /** An instance as its alert mail shows it; null once it is no longer in the config. */
