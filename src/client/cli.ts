@@ -9,6 +9,7 @@ import { findDaemon } from './daemon-address.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { commandHelp, generalHelp, helpCommand } from './commands/help.js';
 import { log } from './commands/log.js';
+import { mail } from './commands/mail.js';
 import { pid } from './commands/pid.js';
 import { reload } from './commands/reload.js';
 import { restart } from './commands/restart.js';
@@ -32,6 +33,7 @@ export const COMMANDS: readonly Command[] = [
   tail,
   reload,
   shutdown,
+  mail,
   helpCommand(() => COMMANDS),
 ];
 

@@ -30,8 +30,17 @@ export const SERVER_DEFAULTS: Readonly<ServerSection> = Object.freeze({
 
 /** `to` has no default: an email section without recipients is an error. */
 export const EMAIL_DEFAULTS: Readonly<Omit<EmailSection, 'to'>> = Object.freeze({
-  smtp: Object.freeze({ host: '127.0.0.1', port: 25, secure: false, user: null, pass: null }),
+  smtp: Object.freeze({
+    host: '127.0.0.1',
+    // 465 when secure (implicit TLS) is set and no port is given
+    port: 25,
+    secure: false,
+    requireTls: false,
+    ca: null,
+    user: null,
+    pass: null,
+  }),
   from: 'taskmaster@localhost',
-  events: Object.freeze(['fatal', 'unexpected'] as const),
+  events: Object.freeze(['fatal', 'unexpected', 'spawn-error'] as const),
   digestMs: 60_000,
 });

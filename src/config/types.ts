@@ -1,4 +1,4 @@
-import type { FileLimit, ProgramSpec, State } from '../domain/types.js';
+import type { FileLimit, ProgramSpec } from '../domain/types.js';
 
 /** A whole config file, validated; every path is absolute (resolved against the file's folder). */
 export type Config = {
@@ -33,17 +33,41 @@ export type ServerSection = {
   tokenfile: string;
 };
 
+/**
+ * What can be mailed (SPEC §5), worst first: a give-up, a spawn that failed, an instance held in
+ * the crash-loop throttle, an unexpected exit, and an instance that alerted running again.
+ */
+export const ALERT_EVENTS = [
+  'fatal',
+  'spawn-error',
+  'crash-loop',
+  'unexpected',
+  'recovered',
+] as const;
+export type AlertEvent = (typeof ALERT_EVENTS)[number];
+
+/**
+ * A secret as the config gives it: written in the file, or read when a mail is sent from a file
+ * (a trailing newline dropped) or from the daemon's environment, so it need not sit in the config.
+ */
+export type Secret = { value: string } | { file: string } | { env: string };
+
 export type EmailSection = {
   smtp: {
     host: string;
     port: number;
+    /** TLS from the first byte (port 465); otherwise STARTTLS is used when the server offers it. */
     secure: boolean;
-    user: string | null;
-    pass: string | null;
+    /** Refuse to send unless the connection is encrypted (STARTTLS must be offered). */
+    requireTls: boolean;
+    /** A PEM file of the certificate authority to trust for the server; null: the system's. */
+    ca: string | null;
+    user: Secret | null;
+    pass: Secret | null;
   };
   from: string;
   to: readonly string[];
-  /** Which target states alert; `unexpected` stands for an unexpected exit. */
-  events: readonly (State | 'unexpected')[];
+  events: readonly AlertEvent[];
+  /** How long alerts gather, from the first one, before their mail goes (0: at once). */
   digestMs: number;
 };

@@ -16,7 +16,6 @@ import { ConfigError } from '../domain/errors.js';
 import { suggestSimilar } from '../domain/suggest-similar.js';
 import {
   AUTORESTART,
-  STATES,
   type AutoRestart,
   type FileLimit,
   type ProgramSpec,
@@ -26,7 +25,14 @@ import { PROGRAM_KEYS } from './program-keys.js';
 import { parseSignal, SIGNAL_NAMES } from './signals.js';
 import { indexDocument, type DocumentIndex } from './index-document.js';
 import { splitCommand } from './split-command.js';
-import type { Config, DaemonSection, EmailSection, ServerSection } from './types.js';
+import {
+  ALERT_EVENTS,
+  type Config,
+  type DaemonSection,
+  type EmailSection,
+  type Secret,
+  type ServerSection,
+} from './types.js';
 
 // The keys of each section, exported so that a test keeps config.example.yaml in sync with them.
 export const TOP_KEYS = ['programs', 'daemon', 'server', 'email'] as const;
@@ -36,9 +42,9 @@ export const OUTPUT_KEYS = ['file', 'maxbytes', 'backups'] as const;
 export const RETENTION_KEYS = ['perinstance', 'days'] as const;
 export const SERVER_KEYS = ['host', 'port', 'tokenfile'] as const;
 export const EMAIL_KEYS = ['smtp', 'from', 'to', 'events', 'digest'] as const;
-export const SMTP_KEYS = ['host', 'port', 'secure', 'user', 'pass'] as const;
-
-export const ALERT_EVENTS = [...STATES, 'unexpected'] as const;
+export const SMTP_KEYS = ['host', 'port', 'secure', 'requiretls', 'ca', 'user', 'pass'] as const;
+/** `user` and `pass` may also be `{ file: PATH }` or `{ env: NAME }`: read when a mail is sent. */
+export const SECRET_KEYS = ['file', 'env'] as const;
 
 /**
  * A parsed YAML document and what is needed to point at its lines (only `linePos` of a
@@ -644,14 +650,17 @@ function server(w: Walk, s: Section): ServerSection {
 function email(s: Section): EmailSection {
   const d = EMAIL_DEFAULTS;
   const smtp = s.section('smtp', SMTP_KEYS);
+  const secure = smtp.read('secure', bool, d.smtp.secure);
   return {
     smtp: {
       host: smtp.read('host', text('a host name or address'), d.smtp.host),
-      port: smtp.read('port', integer(1, 65535), d.smtp.port),
-      secure: smtp.read('secure', bool, d.smtp.secure),
-      user: smtp.read('user', orNull(text('a user name')), d.smtp.user),
+      port: smtp.read('port', integer(1, 65535), secure ? 465 : d.smtp.port),
+      secure,
+      requireTls: smtp.read('requiretls', bool, d.smtp.requireTls),
+      ca: smtp.read('ca', orNull(pathTo('a file path')), d.smtp.ca),
+      user: smtp.read('user', orNull(secret(text('a user name'), 'a user name')), d.smtp.user),
       // a password is never shown: only a list or a mapping is refused, and only those are described
-      pass: smtp.read('pass', orNull(scalarText('a password')), d.smtp.pass),
+      pass: smtp.read('pass', orNull(secret(scalarText('a password'), 'a password')), d.smtp.pass),
     },
     from: s.read('from', emailAddress, d.from),
     to: s.require('to', listOf(emailAddress, 'a list of email addresses', 1)) ?? [],
@@ -659,3 +668,29 @@ function email(s: Section): EmailSection {
     digestMs: s.read('digest', seconds, d.digestMs),
   };
 }
+
+/** A secret written out, or where to read it: `{ file: PATH }` or `{ env: NAME }`. */
+const secret =
+  (inline: Reader<string>, what: string): Reader<Secret> =>
+  (w, f) => {
+    if (!isMap(f.node)) {
+      if (isSeq(f.node)) return w.expected(f, `${what}, { file: PATH } or { env: NAME }`);
+      const value = inline(w, f);
+      return value === undefined ? undefined : { value };
+    }
+    const problems = w.problems.length;
+    const s = new Section(w, f, SECRET_KEYS);
+    const file = s.read('file', orNull(pathTo('a file path')), null);
+    const env = s.read('env', orNull(envName), null);
+    // an unknown key or a bad value inside is already said, more precisely
+    if (w.problems.length > problems) return undefined;
+    if (file !== null && env === null) return { file };
+    if (env !== null && file === null) return { env };
+    return w.expected(f, `${what}, { file: PATH } or { env: NAME }`);
+  };
+
+const envName: Reader<string> = (w, f) => {
+  const value = valueOf(f.node);
+  if (typeof value === 'string' && ENV_NAME.test(value)) return value;
+  return w.expected(f, 'an environment variable name like SMTP_PASSWORD');
+};

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Subject, type Observable } from 'rxjs';
 import { createActor, waitFor, type Actor } from 'xstate';
 import {
@@ -9,7 +10,13 @@ import {
 } from '../../machines/supervisor.machine.js';
 import { diff, type ReloadPlan } from '../config/diff.js';
 import { loadConfig } from '../config/load.js';
-import type { Config } from '../config/types.js';
+import type { Config, EmailSection } from '../config/types.js';
+import {
+  Alerts,
+  type AlertInstance,
+  type AlertTimings,
+  type TestMailResult,
+} from '../alerts/alerts.js';
 import { ConfigError, TaskmasterError } from '../domain/errors.js';
 import { instanceName, parseInstanceName, resolveTargets } from '../domain/names.js';
 import type { Cause, LogRow, ProgramSpec, StoredEvent } from '../domain/types.js';
@@ -20,6 +27,7 @@ import {
   type AppendNote,
   type Note,
 } from '../eventlog/append.js';
+import { alertLog, type AlertLog } from '../eventlog/alert-log.js';
 import { openEventDb, relieveEventDb, type EventDb } from '../eventlog/db.js';
 import { processRegister, type LiveProcess, type ProcessRegister } from '../eventlog/processes.js';
 import {
@@ -49,6 +57,7 @@ import { openTextLog, type TextLog } from './text-log.js';
 import type { Rotation } from './copy-truncate.js';
 import { OutputRotator, outputLimits } from './output-rotator.js';
 import { RetentionKeeper } from './retention.js';
+import { subscribeSafely } from './subscribe-safely.js';
 import { WorkQueue } from './work-queue.js';
 import { writeGuard, type WriteGuard } from './write-guard.js';
 
@@ -56,6 +65,8 @@ export type DaemonOptions = {
   configFile: string;
   /** Where log lines are echoed as well (the terminal, in the foreground); null for none. */
   echo?: NodeJS.WritableStream | null;
+  /** Shorter retry and flush times for the mail queue (tests). */
+  alertTimings?: Partial<AlertTimings>;
 };
 
 export type ReloadResult = { plan: ReloadPlan; summary: string; revision: number };
@@ -98,6 +109,12 @@ export class Daemon {
   private readonly rotator: OutputRotator;
   /** Each rotation, told in the same step as its truncate (for tail -f). */
   readonly rotations$: Observable<Rotation>;
+  private readonly alertStore: AlertLog;
+  private readonly alertTimings: Partial<AlertTimings>;
+  /** Email alerts, while the config has an email section. */
+  private alerts: Alerts | null = null;
+  /** Alerts a reload turned off, sending what they owe before they let go of the cursor. */
+  private alertsRetiring: Promise<void> = Promise.resolve();
 
   private constructor(config: Config, options: DaemonOptions) {
     this.config = config;
@@ -140,9 +157,6 @@ export class Daemon {
       client: null,
       message: `version ${VERSION}, pid ${process.pid}, ${config.file}, config revision ${this.revision}`,
     });
-    if (config.email !== null) {
-      this.log.warn('email: alerts are not built in this version; no mail will be sent');
-    }
     this.recovered = recover(this.db);
     // `since` of each instance continues from the event log across a restart of the daemon
     for (const r of this.recovered.values()) this.lastEventAt.set(r.name, r.atMs);
@@ -155,16 +169,28 @@ export class Daemon {
       () => this.config.daemon.eventRetention,
       this.guard,
     );
-    this.events$.subscribe((e) => {
+    // each reader of the stream on its own: an exception in one is logged, the rest go on
+    subscribeSafely(this.events$, 'event stream', this.log, (e) => {
       this.journal.next({ kind: 'transition', ...e });
       if (e.seq > 0) this.retention.stored(e.name);
       this.lastEventAt.set(e.name, e.atMs);
       // a folder that could not be watched may be back: its file is about to be opened
       if (e.to === 'starting') this.rotator.rearm();
+    });
+    subscribeSafely(this.events$, 'text log', this.log, (e) => {
       const line = describeEvent(e);
       if (e.to === 'fatal' || (e.to === 'exited' && e.cause === 'exit')) this.log.warn(line);
       else this.log.info(line);
     });
+    this.alertStore = alertLog(this.db);
+    this.alertTimings = options.alertTimings ?? {};
+    if (config.email === null) {
+      // alerts are off: nothing is owed, and turning them on later does not mail the past
+      this.guard.run(() => this.alertStore.clearCursor());
+    } else {
+      this.alerts = this.openAlerts(config.email);
+    }
+    subscribeSafely(this.events$, 'mail alerts', this.log, (e) => this.alerts?.next(e));
     const queue = new WorkQueue((error) =>
       this.log.error(
         `internal error in supervision work: ${(error as Error).stack ?? String(error)}`,
@@ -405,9 +431,13 @@ export class Daemon {
         this.log.warn(`reload: the ${section} section changed; it takes effect at the next start`);
       }
     }
+    const previousEmail = this.config.email;
     this.config = { ...next, daemon: this.config.daemon, server: this.config.server };
     this.rotator.update(outputLimits(this.config.programs));
     this.supervisor.send({ type: 'plan.apply', plan, cause: 'reload' });
+    if (JSON.stringify(next.email) !== JSON.stringify(previousEmail)) {
+      this.reloadAlerts(next.email);
+    }
     return { plan, summary, revision: this.revision };
   }
 
@@ -456,6 +486,9 @@ export class Daemon {
         this.log.warn(`pid ${pid} from a previous run still runs at shutdown: SIGKILL`);
         kill();
       }
+      // what the alerts owe goes out now, within a short deadline; what does not stays owed
+      await this.alerts?.flush().catch((error: unknown) => this.alertsFailed(error));
+      await this.alertsRetiring;
       // clients waiting on `tm shutdown` learn it is done when their connection closes; the
       // listener only finishes closing once they have, so they go first
       this.server?.closeAll();
@@ -538,10 +571,94 @@ export class Daemon {
   /** Releases the files of a daemon that never booted (it could not listen, say). */
   close(): void {
     void this.rotator.close();
+    this.alerts?.close();
     releasePidfile(this.config.daemon.pidfile);
     this.retention.stop();
     this.db.close();
     this.log.close();
+  }
+
+  /** `tm mail test`: a mail through the configured server now; MAIL_FAILED says why not. */
+  testMail(): Promise<TestMailResult> {
+    if (this.alerts === null) {
+      const why =
+        this.config.email === null
+          ? 'the config has no email section'
+          : 'they could not start (the daemon log says why)';
+      throw new TaskmasterError('NO_EMAIL', `email alerts are off: ${why}`, {
+        hint: `add an email section to ${this.config.file} (config.example.yaml has one), then tm reload`,
+      });
+    }
+    return this.alerts.testMail();
+  }
+
+  private openAlerts(email: EmailSection): Alerts | null {
+    const host = hostname();
+    try {
+      const alerts = new Alerts({
+        email,
+        store: this.alertStore,
+        write: (write) => this.guard.run(write),
+        instance: (name) => this.alertInstance(name),
+        log: this.log,
+        host,
+        configFile: this.config.file,
+        signature: `taskmasterd ${process.pid} on ${host}, config ${this.config.file}`,
+        timings: this.alertTimings,
+      });
+      const events = email.events.length === 0 ? 'nothing' : email.events.join(', ');
+      this.log.info(
+        `mail: alerts on ${events} to ${email.to.join(', ')} through ${email.smtp.host}:${email.smtp.port}, gathered for ${email.digestMs / 1000} s`,
+      );
+      return alerts;
+    } catch (error) {
+      this.log.error(
+        `mail: alerts are off, they could not start: ${(error as Error).stack ?? String(error)}`,
+      );
+      return null;
+    }
+  }
+
+  /** A reload changed the email section: alerts start, take the new settings, or stop. */
+  private reloadAlerts(email: EmailSection | null): void {
+    const alerts = this.alerts;
+    if (email === null) {
+      this.alerts = null;
+      if (alerts === null) return;
+      this.log.info('mail: the email section is gone, alerts stop once what they owe is sent');
+      // what was owed is sent (or given up on); then nothing is owed any more
+      this.alertsRetiring = this.alertsRetiring
+        .then(() => alerts.flush('off'))
+        .then(() => void this.guard.run(() => this.alertStore.clearCursor()))
+        .catch((error: unknown) => this.alertsFailed(error));
+    } else if (alerts === null) {
+      this.alerts = this.openAlerts(email);
+    } else {
+      alerts.configure(email);
+      this.log.info('mail: the email section changed; the next alerts and mails follow it');
+    }
+  }
+
+  /** A bug in the alerts: said in full, and no shutdown or reload waits on it. */
+  private alertsFailed(error: unknown): void {
+    this.log.error(`mail: internal error: ${(error as Error).stack ?? String(error)}`);
+  }
+
+  /** An instance as its alert mail shows it; null once it is no longer in the config. */
+  private alertInstance(name: string): AlertInstance | null {
+    try {
+      const [status] = this.status([name]);
+      const spec = this.specOf(name);
+      return {
+        state: status!.state,
+        pid: status!.pid,
+        since: status!.since,
+        output: spec.stderr ?? spec.stdout,
+      };
+    } catch {
+      // removed by a reload since its alert: the mail says so instead of a state
+      return null;
+    }
   }
 
   private refuseWhenStopping(): void {

@@ -92,6 +92,7 @@ export function rpcHandlers(daemon: Daemon): Handlers {
     names: () => ({
       programs: daemon.currentConfig.programs.map((p) => ({ name: p.name, numprocs: p.numprocs })),
     }),
+    testmail: () => daemon.testMail(),
   };
 }
 

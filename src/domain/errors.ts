@@ -6,6 +6,8 @@ export const ERROR_CODES = [
   'NOT_RUNNING',
   'NO_OUTPUT_FILE',
   'TAIL_FAILED',
+  'NO_EMAIL',
+  'MAIL_FAILED',
   'CONFIG_INVALID',
   'BAD_FRAME',
   'FRAME_TOO_LARGE',

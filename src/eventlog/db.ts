@@ -112,6 +112,15 @@ const MIGRATIONS: readonly string[] = [
        at_ms = CASE WHEN NEW.kind = 'transition' THEN excluded.at_ms ELSE at_ms END,
        intent = COALESCE(excluded.intent, intent);
    END;`,
+  // The alert cursor (issue 9): every row up to `seq` has been mailed, or was no alert. One row;
+  // `stream` is a random id put in each mail's Message-ID, so that a mail sent again after a
+  // crash has the same id, and two event logs never make the same one.
+  `CREATE TABLE alert_cursor (
+     id     INTEGER PRIMARY KEY CHECK (id = 1),
+     seq    INTEGER NOT NULL,
+     stream TEXT    NOT NULL,
+     at_ms  INTEGER NOT NULL
+   );`,
 ];
 
 /**

@@ -121,6 +121,11 @@ export type Methods = {
   };
   /** Ends a stream started by the request `id`. */
   cancel: { params: { id: number }; result: { cancelled: boolean } };
+  /** Sends a test mail through the email section's server now (`tm mail test`). */
+  testmail: {
+    params: Record<string, never>;
+    result: { to: string[]; response: string; rejected: string[] };
+  };
 };
 export type Method = keyof Methods;
 export type ParamsOf<M extends Method> = Methods[M]['params'];
@@ -246,6 +251,7 @@ export const PARAMS: { [M in Method]: (p: Obj) => ParamsOf<M> } = {
     if (typeof p.id !== 'number') throw badParams('cancel: params.id must be a request id');
     return { id: p.id };
   },
+  testmail: none,
 };
 
 export function isMethod(m: string): m is Method {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ReplaySubject, type Observable } from 'rxjs';
-import { Daemon } from '../../src/daemon/daemon.js';
+import { Daemon, type DaemonOptions } from '../../src/daemon/daemon.js';
 import { processStartTime } from '../../src/process/identify.js';
 import type { StoredEvent } from '../../src/domain/types.js';
 import { waitFor } from './wait.js';
@@ -28,10 +28,10 @@ export class TestDaemon {
   private readonly replay = new ReplaySubject<StoredEvent>();
   private lastSeq = 0;
 
-  private constructor(dir: string, configFile: string) {
+  private constructor(dir: string, configFile: string, options: Omit<DaemonOptions, 'configFile'>) {
     this.dir = dir;
     this.configFile = configFile;
-    this.daemon = Daemon.open({ configFile, echo: null });
+    this.daemon = Daemon.open({ echo: null, ...options, configFile });
     this.events$ = this.replay.asObservable();
     this.daemon.events$.subscribe((e) => {
       this.lastSeq = e.seq;
@@ -39,11 +39,18 @@ export class TestDaemon {
     });
   }
 
-  /** Writes `yaml` as config.yaml in a new temp dir (or `dir`), opens a daemon on it and boots it. */
-  static start(yaml: string, dir = tempDir()): TestDaemon {
+  /**
+   * Writes `yaml` as config.yaml in a new temp dir (or `dir`), opens a daemon on it and boots it;
+   * `options` as Daemon.open takes them (an echo stream for its log lines, shorter timings).
+   */
+  static start(
+    yaml: string,
+    dir = tempDir(),
+    options: Omit<DaemonOptions, 'configFile'> = {},
+  ): TestDaemon {
     const configFile = join(dir, 'config.yaml');
     writeFileSync(configFile, yaml);
-    const td = new TestDaemon(dir, configFile);
+    const td = new TestDaemon(dir, configFile, options);
     td.daemon.boot();
     return td;
   }

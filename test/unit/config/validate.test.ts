@@ -619,10 +619,18 @@ describe('daemon and server', () => {
 describe('email', () => {
   it('fills defaults around the one required key, to', () => {
     expect(load(`${web()}email:\n  to: ops@example.com\n`).email).toEqual({
-      smtp: { host: '127.0.0.1', port: 25, secure: false, user: null, pass: null },
+      smtp: {
+        host: '127.0.0.1',
+        port: 25,
+        secure: false,
+        requireTls: false,
+        ca: null,
+        user: null,
+        pass: null,
+      },
       from: 'taskmaster@localhost',
       to: ['ops@example.com'],
-      events: ['fatal', 'unexpected'],
+      events: ['fatal', 'unexpected', 'spawn-error'],
       digestMs: 60_000,
     });
   });
@@ -630,17 +638,39 @@ describe('email', () => {
   it('reads every key', () => {
     const yaml =
       `${web()}email:\n` +
-      '  smtp: { host: mail.example.com, port: 465, secure: true, user: tm, pass: 123456 }\n' +
+      '  smtp: { host: mail.example.com, port: 587, secure: false, requiretls: true,\n' +
+      '          ca: certs/ca.pem, user: tm, pass: 123456 }\n' +
       '  from: Taskmaster <tm@example.com>\n' +
       '  to: [ops@example.com, dev@example.com]\n' +
-      '  events: [fatal, backoff, unexpected]\n' +
+      '  events: [fatal, crash-loop, unexpected, spawn-error, recovered]\n' +
       '  digest: 0.5\n';
     expect(load(yaml).email).toEqual({
-      smtp: { host: 'mail.example.com', port: 465, secure: true, user: 'tm', pass: '123456' },
+      smtp: {
+        host: 'mail.example.com',
+        port: 587,
+        secure: false,
+        requireTls: true,
+        ca: '/srv/tm/certs/ca.pem',
+        user: { value: 'tm' },
+        pass: { value: '123456' },
+      },
       from: 'Taskmaster <tm@example.com>',
       to: ['ops@example.com', 'dev@example.com'],
-      events: ['fatal', 'backoff', 'unexpected'],
+      events: ['fatal', 'crash-loop', 'unexpected', 'spawn-error', 'recovered'],
       digestMs: 500,
+    });
+  });
+
+  it('takes port 465 when secure is set and no port is given', () => {
+    const email = load(`${web()}email: { to: a@b, smtp: { secure: true } }\n`).email;
+    expect(email?.smtp).toMatchObject({ secure: true, port: 465 });
+  });
+
+  it('reads user and pass from a file (next to the config) or an environment variable', () => {
+    const yaml = `${web()}email:\n  to: a@b\n  smtp: { user: { env: SMTP_USER }, pass: { file: smtp.pass } }\n`;
+    expect(load(yaml).email?.smtp).toMatchObject({
+      user: { env: 'SMTP_USER' },
+      pass: { file: '/srv/tm/smtp.pass' },
     });
   });
 
@@ -660,7 +690,11 @@ describe('email', () => {
     ],
     [
       'email: { to: a@b, events: [fatl] }',
-      '4:28: email.events[0]: expected stopped, starting, running, backoff, stopping, exited, fatal or unexpected, found "fatl"\n  hint: did you mean fatal?',
+      '4:28: email.events[0]: expected fatal, spawn-error, crash-loop, unexpected or recovered, found "fatl"\n  hint: did you mean fatal?',
+    ],
+    [
+      'email: { to: a@b, events: [backoff] }',
+      '4:28: email.events[0]: expected fatal, spawn-error, crash-loop, unexpected or recovered, found "backoff"',
     ],
     [
       'email: { to: a@b, digest: -1 }',
@@ -676,8 +710,24 @@ describe('email', () => {
       '4:35: email.smtp.secure: expected true or false, found "tls"',
     ],
     [
+      'email: { to: a@b, smtp: { requiretls: yes } }',
+      '4:39: email.smtp.requiretls: expected true or false, found "yes"\n  hint: YAML 1.2 reads yes as a string',
+    ],
+    [
       'email: { to: a@b, smtp: { user: "" } }',
       '4:33: email.smtp.user: expected a user name, found ""',
+    ],
+    [
+      'email: { to: a@b, smtp: { pass: { fiel: x } } }',
+      '4:35: email.smtp.pass.fiel: unknown key\n  hint: did you mean file?',
+    ],
+    [
+      'email: { to: a@b, smtp: { pass: { env: 1X } } }',
+      '4:40: email.smtp.pass.env: expected an environment variable name like SMTP_PASSWORD, found "1X"',
+    ],
+    [
+      'email: { to: a@b, smtp: { user: { file: a, env: B } } }',
+      '4:33: email.smtp.user: expected a user name, { file: PATH } or { env: NAME }, found a mapping',
     ],
     ['email: ops@example.com', '4:8: email: expected a mapping, found "ops@example.com"'],
   ])('refuses %s', (line, message) => {
@@ -686,7 +736,9 @@ describe('email', () => {
 
   it('never shows the password it refuses', () => {
     const message = problems(`${web()}email: { to: a@b, smtp: { pass: [hunter2] } }\n`);
-    expect(message).toBe('config.yaml:4:33: email.smtp.pass: expected a password, found a list');
+    expect(message).toBe(
+      'config.yaml:4:33: email.smtp.pass: expected a password, { file: PATH } or { env: NAME }, found a list',
+    );
   });
 
   it('accepts an empty list of events (no alerts) and an empty digest (0: one mail an alert)', () => {
