@@ -177,12 +177,12 @@ describe('tm start, stop, restart', () => {
     // stopped means the process is gone, not only asked to go
     expect(s.sandbox.processesOf('web:0')).toEqual([]);
     expect(isAlive(oldPids[0]!)).toBe(false);
-    expect(await s.tm('stop', 'web:0')).toEqual(failed('web:0: ERROR not running\n'));
+    expect(await s.tm('stop', 'web:0')).toEqual(ok('web:0: already stopped\n'));
 
     expect(await s.tm('start', 'web:0')).toEqual(ok('web:0: started\n'));
     const pid = await pidOf(s, 'web:0');
     expect(s.sandbox.processesOf('web:0')).toEqual([pid]);
-    expect(await s.tm('start', 'web:0')).toEqual(failed('web:0: ERROR already started\n'));
+    expect(await s.tm('start', 'web:0')).toEqual(ok('web:0: already started\n'));
 
     const mark = s.sandbox.lastSeq();
     expect(await s.tm('restart', 'web')).toEqual(ok('web:0: restarted\nweb:1: restarted\n'));
@@ -190,6 +190,40 @@ describe('tm start, stop, restart', () => {
     expect(s.sandbox.history('web:0', mark)).toEqual([
       'running -> stopping (user)',
       'stopping -> stopped (user)',
+      'stopped -> starting (user)',
+      'starting -> running (timeout)',
+    ]);
+  });
+
+  // issue 10: an operator, or a `set -e` script, means "make it so", as with systemctl stop
+  it('count an instance already in the asked state as done; real failures still fail', async () => {
+    const s = await setUp();
+    expect(await s.tm('stop', 'web:1')).toEqual(ok('web:1: stopped\n'));
+    // web:1 stopped, nginx:0 never started, bad:0 fatal, job:0 exited: none of them runs
+    expect(await s.tm('stop', 'all')).toEqual(
+      ok(
+        'web:0: stopped\nweb:1: already stopped\nnginx:0: already stopped\n' +
+          'bad:0: already stopped\njob:0: already stopped\n',
+      ),
+    );
+    expect(json(await s.tm('stop', 'web:1', '--json'))).toEqual([
+      { name: 'web:1', ok: true, message: 'already stopped', code: 'NOT_RUNNING' },
+    ]);
+    expect(await s.tm('start', 'web:0')).toEqual(ok('web:0: started\n'));
+    expect(await s.tm('start', 'web', 'nginx')).toEqual(
+      ok('web:0: already started\nweb:1: started\nnginx:0: started\n'),
+    );
+    expect(json(await s.tm('start', 'web:0', '--json'))).toEqual([
+      { name: 'web:0', ok: true, message: 'already started', code: 'ALREADY_STARTED' },
+    ]);
+    expect(await s.tm('start', 'web:0', 'bad')).toEqual(
+      failed('web:0: already started\nbad:0: ERROR spawn error: no such file: /usr/bin/nope\n'),
+    );
+    // a restart starts a stopped instance
+    expect(await s.tm('stop', 'nginx')).toEqual(ok('nginx:0: stopped\n'));
+    const mark = s.sandbox.lastSeq();
+    expect(await s.tm('restart', 'nginx')).toEqual(ok('nginx:0: restarted\n'));
+    expect(s.sandbox.history('nginx:0', mark)).toEqual([
       'stopped -> starting (user)',
       'starting -> running (timeout)',
     ]);
