@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
@@ -298,6 +298,29 @@ describe('tm signal', () => {
       stdout: '',
       stderr: 'tm: unknown signal: BOGUS\nhint: use a name like HUP, SIGUSR1, or a number\n',
     });
+  });
+});
+
+describe('tm tail', () => {
+  // issue 10: the window was cut at its next line start, which the end of a long line lacks
+  it('--bytes N prints the end of lines longer than N, and its errors name --bytes', async () => {
+    const s = await setUp(programs(program('long', 'autostart: false', 'stdout: long.out')), []);
+    const line = (c: string) => `${c.repeat(299)}\n`;
+    writeFileSync(s.sandbox.path('long.out'), line('a') + line('b'));
+    expect(await s.tm('tail', 'long', '--bytes', '100')).toEqual(ok(`${'b'.repeat(99)}\n`));
+    expect(await s.tm('tail', 'long', '--bytes', '300')).toEqual(ok(line('b')));
+    expect(await s.tm('tail', 'long', '--bytes', '310')).toEqual(ok(line('b')));
+    appendFileSync(s.sandbox.path('long.out'), 'c'.repeat(10));
+    expect(await s.tm('tail', 'long', '--bytes', '100')).toEqual(ok('c'.repeat(10)));
+    // out of range: a usage error naming the flag typed, not the protocol's params.bytes
+    for (const bytes of ['524289', 'many']) {
+      expect(await s.tm('tail', 'long', '--bytes', bytes)).toEqual({
+        code: 2,
+        signal: null,
+        stdout: '',
+        stderr: `tm: --bytes: expected a whole number from 0 to 524288, found "${bytes}"\n`,
+      });
+    }
   });
 });
 
