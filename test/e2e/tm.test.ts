@@ -148,6 +148,30 @@ describe('tm status', () => {
     expect(since).toBe(s.sandbox.events({ names: ['web:0'] }).at(-1)!.atMs);
   });
 
+  // issue 10: an instance added by a reload was listed after the other programs
+  it('lists instances by program in config order, then by index, after a reload too', async () => {
+    const s = await setUp(programs(program('web'), program('api')), [
+      ['web:0', 'running'],
+      ['api:0', 'running'],
+    ]);
+    s.sandbox.writeConfig(
+      programs(program('cron', 'autostart: false'), program('web', 'numprocs: 2'), program('api')),
+    );
+    const mark = s.sandbox.lastSeq();
+    expect((await s.tm('reload')).code).toBe(0);
+    await s.sandbox.waitState('web:1', 'running', mark);
+    const order = ['cron:0', 'web:0', 'web:1', 'api:0'];
+    const rows = json<{ name: string }[]>(await s.tm('status', '--json'));
+    expect(rows.map((r) => r.name)).toEqual(order);
+    const text = await s.tm('status');
+    expect(
+      text.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.split(' ')[0]),
+    ).toEqual(order);
+  });
+
   it('finds the daemon through TM_CONFIG as through -c', async () => {
     const s = await setUp();
     const r = await runTm(s.sandbox, ['status', 'web:0', '--port', String(s.port)], {
