@@ -338,8 +338,9 @@ export class Daemon {
   }
 
   status(names?: readonly string[]): InstanceStatus[] {
-    const { instances } = this.supervisor.getSnapshot().context;
-    const selected = names ?? [...instances.keys()];
+    // by program in config order, then index: not in the order the actors were made, which
+    // puts an instance added by a reload after the other programs
+    const selected = names ?? this.resolve(['all']);
     return selected.map((name) => {
       const ref = this.instanceRef(name);
       const { context } = ref.getSnapshot();
