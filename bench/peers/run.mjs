@@ -12,8 +12,9 @@
 // in its environment; whatever a session leaves is found by that mark and killed by pid, as is
 // every pid recorded (procs.mjs), at the end of each session and when the bench exits for any
 // reason. Nothing is killed by name.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,8 +28,6 @@ import { pm2 } from './systems/pm2.mjs';
 import { supervisor } from './systems/supervisor.mjs';
 import { taskmaster } from './systems/taskmaster.mjs';
 import { formatCell, formatTable, summarize } from './table.mjs';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = join(here, '../..');
