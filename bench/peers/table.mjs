@@ -16,8 +16,9 @@ export function summarize(xs) {
 /** Milliseconds and MiB to a precision that fits their size; counts as they are. */
 export function formatNumber(v, unit) {
   if (unit === 'count') return Number.isInteger(v) ? String(v) : v.toFixed(1);
-  if (Number.isInteger(v)) return String(v);
+  if (v === 0) return '0';
   if (unit === 'MiB') return Math.abs(v) < 1 ? v.toFixed(2) : v.toFixed(1);
+  if (Number.isInteger(v)) return String(v);
   const a = Math.abs(v);
   return a >= 100 ? String(Math.round(v)) : a >= 10 ? v.toFixed(1) : v.toFixed(2);
 }
@@ -25,7 +26,7 @@ export function formatNumber(v, unit) {
 export function formatCell(summary, unit) {
   if (summary === null) return 'n/a';
   const m = formatNumber(summary.median, unit);
-  if (summary.n === 1) return m;
+  if (summary.n === 1 || summary.min === summary.max) return m;
   return `${m} (${formatNumber(summary.min, unit)}–${formatNumber(summary.max, unit)})`;
 }
 

@@ -23,14 +23,17 @@ describe('bench:peers table', () => {
     expect(formatNumber(6.123, 'ms')).toBe('6.12');
     expect(formatNumber(0, 'ms')).toBe('0');
     expect(formatNumber(77.04, 'MiB')).toBe('77.0');
+    expect(formatNumber(129, 'MiB')).toBe('129.0');
+    expect(formatNumber(0, 'MiB')).toBe('0');
     expect(formatNumber(0.125, 'MiB')).toBe('0.13');
     expect(formatNumber(2, 'count')).toBe('2');
     expect(formatNumber(1.5, 'count')).toBe('1.5');
   });
 
-  it('gives median (min–max), the median alone for one sample, n/a for none', () => {
+  it('gives median (min–max), the median alone when all samples agree, n/a for none', () => {
     expect(formatCell(summarize([210, 200, 223]), 'ms')).toBe('210 (200–223)');
     expect(formatCell(summarize([78.2]), 'MiB')).toBe('78.2');
+    expect(formatCell(summarize([0, 0, 0]), 'count')).toBe('0');
     expect(formatCell(null, 'ms')).toBe('n/a');
   });
 
