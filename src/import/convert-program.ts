@@ -62,7 +62,7 @@ export function convertProgram(
   const name = named.value;
   const program = { name, taskmasterName, group: membership?.group ?? name };
   const before: Scope = { here: '', names: PROGRAM_NAMES, program };
-  const comments: string[] = [`[${section.name}] of ${section.file}:${section.line}`];
+  const comments: string[] = [];
   if (taskmasterName !== name) {
     comments.push(
       `renamed from ${name}: taskmaster's names are letters, digits, "_", "." and "-", and "all" is reserved`,
@@ -109,8 +109,8 @@ export function convertProgram(
   if (stopasgroup?.value === true && killasgroup?.value === false) {
     r.refuse(killasgroup.at, 'killasgroup', 'cannot set stopasgroup=true and killasgroup=false');
   }
-  if (numprocs === undefined || numprocsStart === undefined) return null;
-  const count = numprocs.value;
+  // a refused numprocs is reported; the rest is read as for one process, to report its problems too
+  const count = numprocs?.value ?? 1;
   if (count < 1) {
     r.note(
       'numprocs',
@@ -126,7 +126,7 @@ export function convertProgram(
     names: PROCESS_NAMES,
     program,
     numprocs: count,
-    processNum: numprocsStart.value,
+    processNum: numprocsStart?.value ?? 0,
     configEnv: defaults.env,
   };
   let env = new Map(defaults.env);
@@ -156,7 +156,13 @@ export function convertProgram(
     r.refuse(command.at, 'command', 'the command is empty');
   }
   r.listUnread();
-  if (cx.problems.length > problemsBefore) return null;
+  if (
+    cx.problems.length > problemsBefore ||
+    numprocs === undefined ||
+    numprocsStart === undefined
+  ) {
+    return null;
+  }
 
   // every value is read and valid: the notes on what does not carry over, then the entries
   if (processName !== undefined || count > 1) {
@@ -242,7 +248,12 @@ export function convertProgram(
       `stopasgroup/killasgroup: taskmaster always signals the whole process group (${was})`,
     );
   }
-  return { name: taskmasterName, comments, entries: entries.filter((e): e is Entry => e !== null) };
+  return {
+    name: taskmasterName,
+    source: { section: section.name, file: section.file, line: section.line },
+    comments,
+    entries: entries.filter((e): e is Entry => e !== null),
+  };
 }
 
 function seconds(r: SectionReader, key: string, value: number, theirs: string): Entry {

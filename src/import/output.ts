@@ -9,7 +9,13 @@ export type Entry = {
   isFlow?: boolean;
 };
 
-export type ProgramBlock = { name: string; comments: string[]; entries: Entry[] };
+export type ProgramBlock = {
+  name: string;
+  /** Where its Supervisor section was, for the first comment of the block. */
+  source: { section: string; file: string; line: number };
+  comments: string[];
+  entries: Entry[];
+};
 
 export type Output = {
   /** The comment at the top of the file. */

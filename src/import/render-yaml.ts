@@ -23,8 +23,10 @@ export function renderYaml(
 ): string {
   const [main, ...included] = files;
   const header = [
-    `taskmaster config written by tm import from ${main}`,
-    ...(included.length > 0 ? [`and the files its [include] reads: ${included.join(', ')}`] : []),
+    `taskmaster config written by tm import from ${shortPath(main!, dir)}`,
+    ...(included.length > 0
+      ? [`and the files its [include] reads: ${included.map((f) => shortPath(f, dir)).join(', ')}`]
+      : []),
     '',
     ...DIFFERENCES,
     ...output.header.map((c) => `- ${c}`),
@@ -52,7 +54,9 @@ export function renderYaml(
     keyOf(root, 'programs').commentBefore = comment(output.programsComments);
   for (const block of output.programs) {
     const own = notes.filter((n) => n.program === block.name);
+    const { section, file, line } = block.source;
     const lines = [
+      `[${section}] of ${shortPath(file, dir)}:${line}`,
       ...block.comments,
       ...own.filter((n) => !n.isDropped).map((n) => noteText(n, dir, true)),
       ...own.filter((n) => n.isDropped).map((n) => `not carried over: ${noteText(n, dir, true)}`),
