@@ -16,10 +16,9 @@ export type Note = {
   program?: string;
 };
 
-/** `supervisord.conf:12: [program:web] process_name: not carried over: …`, for stderr. */
+/** `supervisord.conf:12: [program:web] process_name: …`, a line of stderr's list. */
 export function formatNote(note: Note, cwd: string): string {
-  const what = note.isDropped ? 'not carried over: ' : '';
-  return `${shortPath(note.file, cwd)}:${note.line}: ${note.where}: ${what}${note.message}`;
+  return `${shortPath(note.file, cwd)}:${note.line}: ${note.where}: ${note.message}`;
 }
 
 /** A path relative to `cwd` when it lies below it, else as it is. */

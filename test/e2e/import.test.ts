@@ -105,9 +105,9 @@ describe('tm import, then taskmasterd on its output', () => {
     expect(r.stderr).toBe(
       [
         'tm: import: not carried over:',
-        '  supervisor/supervisord.conf:17: [program:sleeper] process_name: not carried over: taskmaster names the instances sleeper:0 … sleeper:2 (Supervisor: sleeper_00 … sleeper_02)',
-        "  supervisor/supervisord.conf:9: [unix_http_server]: not carried over: no username and password: taskmaster's XML-RPC always asks for them; written: username admin and a generated password: give them to supervisorctl (-u, -p, or its [supervisorctl] username and password)",
-        '  supervisor/supervisord.conf:35: [eventlistener:listener]: not carried over: taskmaster has no event listeners (tm log -f follows every transition); it ran /bin/cat',
+        '  supervisor/supervisord.conf:17: [program:sleeper] process_name: taskmaster names the instances sleeper:0 … sleeper:2 (Supervisor: sleeper_00 … sleeper_02)',
+        "  supervisor/supervisord.conf:9: [unix_http_server]: no username and password: taskmaster's XML-RPC always asks for them; written: username admin and a generated password: give them to supervisorctl (-u, -p, or its [supervisorctl] username and password)",
+        '  supervisor/supervisord.conf:35: [eventlistener:listener]: taskmaster has no event listeners (tm log -f follows every transition); it ran /bin/cat',
         'tm: import: wrote config.yaml',
         '',
       ].join('\n'),

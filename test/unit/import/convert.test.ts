@@ -136,13 +136,13 @@ describe('what tm import writes', () => {
     });
     expect(Object.keys(doc.programs!)).toEqual(['web', 'worker', 'cron']);
     expect(dropped).toEqual([
-      'full.conf:27: [program:web] process_name: not carried over: taskmaster names the instances web:0 … web:2 (Supervisor: web_00 … web_02)',
-      'full.conf:40: [program:worker]: not carried over: in [group:backend] (priority 5): taskmaster has no groups; supervisorctl named its processes backend:NAME, tm names them worker:N',
-      'full.conf:46: [program:worker] stdout_logfile: not carried over: taskmaster cannot send output to syslog (a cmd can pipe it to logger)',
-      'full.conf:4: [unix_http_server] chmod: not carried over: taskmaster creates the socket 0600, owned by the user it runs as',
-      "full.conf:6: [inet_http_server]: not carried over: taskmaster serves XML-RPC at one address: [unix_http_server]'s",
-      "full.conf:2: [unix_http_server]: not carried over: no username and password: taskmaster's XML-RPC always asks for them; written: username admin and a generated password: give them to supervisorctl (-u, -p, or its [supervisorctl] username and password)",
-      'full.conf:51: [eventlistener:memmon]: not carried over: taskmaster has no event listeners (tm log -f follows every transition); it ran memmon -a 200MB',
+      'full.conf:27: [program:web] process_name: taskmaster names the instances web:0 … web:2 (Supervisor: web_00 … web_02)',
+      'full.conf:40: [program:worker]: in [group:backend] (priority 5): taskmaster has no groups; supervisorctl named its processes backend:NAME, tm names them worker:N',
+      'full.conf:46: [program:worker] stdout_logfile: taskmaster cannot send output to syslog (a cmd can pipe it to logger)',
+      'full.conf:4: [unix_http_server] chmod: taskmaster creates the socket 0600, owned by the user it runs as',
+      "full.conf:6: [inet_http_server]: taskmaster serves XML-RPC at one address: [unix_http_server]'s",
+      "full.conf:2: [unix_http_server]: no username and password: taskmaster's XML-RPC always asks for them; written: username admin and a generated password: give them to supervisorctl (-u, -p, or its [supervisorctl] username and password)",
+      'full.conf:51: [eventlistener:memmon]: taskmaster has no event listeners (tm log -f follows every transition); it ran memmon -a 200MB',
     ]);
     // each one is a comment too, at the program it belongs to
     expect(yaml).toContain(
@@ -186,9 +186,9 @@ describe('what tm import writes', () => {
     });
     expect(doc.programs.worker!.cmd).toBe('/srv/app/bin/worker %(ENV_HOME)s\n--verbose');
     expect(dropped).toEqual([
-      'expansions.conf:10: [program:api]: not carried over: in [group:services] (priority 100): taskmaster has no groups; supervisorctl named its processes services:NAME, tm names them api:N',
-      'expansions.conf:12: [program:api] process_name: not carried over: taskmaster names the instances api:0 \u2026 api:1 (Supervisor: api-0 \u2026 api-1)',
-      'expansions.conf:20: [program:worker]: not carried over: in [group:services] (priority 100): taskmaster has no groups; supervisorctl named its processes services:NAME, tm names them worker:N',
+      'expansions.conf:10: [program:api]: in [group:services] (priority 100): taskmaster has no groups; supervisorctl named its processes services:NAME, tm names them api:N',
+      'expansions.conf:12: [program:api] process_name: taskmaster names the instances api:0 \u2026 api:1 (Supervisor: api-0 \u2026 api-1)',
+      'expansions.conf:20: [program:worker]: in [group:services] (priority 100): taskmaster has no groups; supervisorctl named its processes services:NAME, tm names them worker:N',
     ]);
   });
 
@@ -216,19 +216,19 @@ describe('what tm import writes', () => {
       },
     });
     expect(dropped).toEqual([
-      'inet.conf:7: [supervisord] minfds: not carried over: taskmasterd does not raise its descriptor limit: set it where it is started (ulimit -n, LimitNOFILE=)',
-      'inet.conf:9: [supervisord] user: not carried over: taskmasterd does not switch to another user: start it as that user (each program may have its own user)',
-      "inet.conf:8: [supervisord] loglevel: not carried over: taskmasterd's log has one level of detail",
-      'inet.conf:6: [supervisord] logfile: not carried over: taskmasterd cannot log to syslog; it logs to taskmaster.log beside this file',
-      'inet.conf:33: [program:all] serverurl: not carried over: taskmaster sets no SUPERVISOR_SERVER_URL in the environment',
-      'inet.conf:32: [program:all] stdout_capture_maxbytes: not carried over: capture mode sends output to event listeners, which taskmaster does not have',
-      'inet.conf:31: [program:all] stdout_events_enabled: not carried over: output events go to event listeners, which taskmaster does not have',
-      'inet.conf:35: [program:all] stdout_syslog: not carried over: taskmaster cannot send output to syslog (a cmd can pipe it to logger)',
-      'inet.conf:41: [program:all] frobnicate: not carried over: unknown to Supervisor 4.2.5, which ignores it',
-      "inet.conf:2: [inet_http_server]: not carried over: no username and password: taskmaster's XML-RPC always asks for them; written: those of [supervisorctl], so supervisorctl goes on working",
-      'inet.conf:19: [fcgi-program:php]: not carried over: taskmaster opens no socket for a program; it ran /usr/bin/php-cgi',
-      'inet.conf:25: [eventlistener:crashmail]: not carried over: taskmaster has no event listeners (tm log -f follows every transition); it ran crashmail -a -m ops@example.com',
-      'inet.conf:43: [webapp]: not carried over: not a section Supervisor 4.2.5 knows: it ignores it',
+      'inet.conf:7: [supervisord] minfds: taskmasterd does not raise its descriptor limit: set it where it is started (ulimit -n, LimitNOFILE=)',
+      'inet.conf:9: [supervisord] user: taskmasterd does not switch to another user: start it as that user (each program may have its own user)',
+      "inet.conf:8: [supervisord] loglevel: taskmasterd's log has one level of detail",
+      'inet.conf:6: [supervisord] logfile: taskmasterd cannot log to syslog; it logs to taskmaster.log beside this file',
+      'inet.conf:33: [program:all] serverurl: taskmaster sets no SUPERVISOR_SERVER_URL in the environment',
+      'inet.conf:32: [program:all] stdout_capture_maxbytes: capture mode sends output to event listeners, which taskmaster does not have',
+      'inet.conf:31: [program:all] stdout_events_enabled: output events go to event listeners, which taskmaster does not have',
+      'inet.conf:35: [program:all] stdout_syslog: taskmaster cannot send output to syslog (a cmd can pipe it to logger)',
+      'inet.conf:41: [program:all] frobnicate: unknown to Supervisor 4.2.5, which ignores it',
+      "inet.conf:2: [inet_http_server]: no username and password: taskmaster's XML-RPC always asks for them; written: those of [supervisorctl], so supervisorctl goes on working",
+      'inet.conf:19: [fcgi-program:php]: taskmaster opens no socket for a program; it ran /usr/bin/php-cgi',
+      'inet.conf:25: [eventlistener:crashmail]: taskmaster has no event listeners (tm log -f follows every transition); it ran crashmail -a -m ops@example.com',
+      'inet.conf:43: [webapp]: not a section Supervisor 4.2.5 knows: it ignores it',
     ]);
     expect(yaml).toContain(
       '  # renamed from all: taskmaster\'s names are letters, digits, "_", "." and "-", and "all" is\n  # reserved\n',
@@ -256,24 +256,24 @@ describe('what tm import writes', () => {
       pidfile: '/run/supervisord.pid',
     });
     expect(dropped).toEqual([
-      'unix.conf:20: [program:web] stderr_logfile: not carried over: ignored with redirect_stderr = true (by Supervisor too)',
-      'unix.conf:4: [unix_http_server] chmod: not carried over: taskmaster creates the socket 0600, owned by the user it runs as',
-      'unix.conf:5: [unix_http_server] chown: not carried over: taskmaster creates the socket 0600, owned by the user it runs as',
+      'unix.conf:20: [program:web] stderr_logfile: ignored with redirect_stderr = true (by Supervisor too)',
+      'unix.conf:4: [unix_http_server] chmod: taskmaster creates the socket 0600, owned by the user it runs as',
+      'unix.conf:5: [unix_http_server] chown: taskmaster creates the socket 0600, owned by the user it runs as',
     ]);
   });
 
   it('numprocs-start.conf: Supervisor counted from numprocs_start, taskmaster from 0: said', () => {
     expect(convert('numprocs-start.conf').dropped).toEqual([
-      'numprocs-start.conf:6: [program:web] process_name: not carried over: taskmaster names the instances web:0 \u2026 web:1 (Supervisor: web5 \u2026 web6)',
-      'numprocs-start.conf:8: [program:web] numprocs_start: not carried over: taskmaster numbers the instances from 0, so %(process_num) counts from 0, not 5',
+      'numprocs-start.conf:6: [program:web] process_name: taskmaster names the instances web:0 \u2026 web:1 (Supervisor: web5 \u2026 web6)',
+      'numprocs-start.conf:8: [program:web] numprocs_start: taskmaster numbers the instances from 0, so %(process_num) counts from 0, not 5',
     ]);
   });
 
   it('plugins.conf: rpcinterface and ctlplugin sections are listed', () => {
     const { dropped } = convert('plugins.conf');
     expect(dropped).toEqual([
-      "plugins.conf:4: [rpcinterface:twiddler]: not carried over: taskmaster serves Supervisor's own API only, not supervisor_twiddler.rpcinterface:make_twiddler_rpcinterface",
-      'plugins.conf:7: [ctlplugin:serialrestart]: not carried over: supervisorctl plugins have no counterpart in tm',
+      "plugins.conf:4: [rpcinterface:twiddler]: taskmaster serves Supervisor's own API only, not supervisor_twiddler.rpcinterface:make_twiddler_rpcinterface",
+      'plugins.conf:7: [ctlplugin:serialrestart]: supervisorctl plugins have no counterpart in tm',
     ]);
   });
 });
