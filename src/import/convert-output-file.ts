@@ -16,6 +16,8 @@ export type OutputFile = {
   backups: number;
   /** maxbytes or backups is written in the Supervisor config: the long form shows them. */
   isLimitSet: boolean;
+  /** Supervisor's AUTO: a file in childlogdir. */
+  isAuto: boolean;
   comments: string[];
 };
 
@@ -55,13 +57,14 @@ export function readOutputFile(
       true,
     );
   }
+  // NONE, AUTO and syslog are spelled out: an expansion that gives one of them is taken as a path
+  const kind = logfileName(written?.value ?? 'AUTO').kind;
   const base = {
     maxBytes: maxBytes.value,
     backups: backups.value,
     isLimitSet: maxBytes.at !== null || backups.at !== null,
+    isAuto: kind === 'auto',
   };
-  // NONE, AUTO and syslog are spelled out: an expansion that gives one of them is taken as a path
-  const kind = logfileName(written?.value ?? 'AUTO').kind;
   const isSyslog = syslog.value || kind === 'syslog';
   if (isSyslog) {
     r.note(
@@ -78,12 +81,11 @@ export function readOutputFile(
       const instance = numprocs > 1 ? '-%(process_num)d' : '';
       const file = `${auto.childlogdir}/${escapePercent(name.supervisor)}${instance}-${stream}.log`;
       const removed = auto.isNoCleanup ? '' : ', and removed the old ones';
-      const what = written === undefined ? `${key} left out is AUTO` : `${key} = AUTO`;
       return {
         ...base,
         file,
         comments: [
-          `${what}: Supervisor made a new file in childlogdir at each start${removed}; taskmaster appends to this one`,
+          `${key} is AUTO: Supervisor made a new file in childlogdir at each start${removed}; taskmaster appends to this one`,
         ],
       };
     }
@@ -99,6 +101,16 @@ export function readOutputFile(
 function homeOf(file: string): string {
   if (file === '~') return '%(ENV_HOME)s';
   return file.startsWith('~/') ? `%(ENV_HOME)s${file.slice(1)}` : file;
+}
+
+/** Both streams AUTO: one comment says it for both. */
+export function mergeAutoComments(stdout: OutputFile, stderr: OutputFile, auto: AutoLogs): void {
+  if (!stdout.isAuto || !stderr.isAuto) return;
+  const removed = auto.isNoCleanup ? '' : ', and removed the old ones';
+  stdout.comments = [
+    `stdout_logfile and stderr_logfile are AUTO: Supervisor made new files in childlogdir at each start${removed}; taskmaster appends to these`,
+  ];
+  stderr.comments = [];
 }
 
 /** `stdout: PATH`, or the long form when Supervisor's config sets the rotation. */

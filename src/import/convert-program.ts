@@ -10,7 +10,12 @@ import {
 } from './datatypes.js';
 import { parseEnvironment } from './environment.js';
 import { PROCESS_NAMES, PROGRAM_NAMES, toFixed, type EnvValue, type Scope } from './expansions.js';
-import { outputEntry, readOutputFile, type AutoLogs } from './convert-output-file.js';
+import {
+  mergeAutoComments,
+  outputEntry,
+  readOutputFile,
+  type AutoLogs,
+} from './convert-output-file.js';
 import type { IniSection } from './ini.js';
 import { entry, type Entry, type ProgramBlock } from './output.js';
 import { SectionReader, type Conversion } from './section-reader.js';
@@ -198,6 +203,7 @@ export function convertProgram(
     );
   }
 
+  if (redirect?.value !== true) mergeAutoComments(stdout!, stderr!, defaults.auto);
   const entries: (Entry | null)[] = [
     entry('cmd', command!.value),
     numprocs.at !== null ? entry('numprocs', Math.min(count, MAX_NUMPROCS)) : null,

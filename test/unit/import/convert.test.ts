@@ -30,6 +30,7 @@ const CORPUS = [
   'inet.conf',
   'unix.conf',
   'e2e/supervisord.conf',
+  'include/supervisord.conf',
 ];
 
 /**
@@ -85,11 +86,9 @@ describe('what tm import writes', () => {
         '  # [program:app] of minimal.conf:4',
         '  app:',
         '    cmd: /bin/cat',
-        '    # stdout_logfile left out is AUTO: Supervisor made a new file in childlogdir at each start, and',
-        '    # removed the old ones; taskmaster appends to this one',
+        '    # stdout_logfile and stderr_logfile are AUTO: Supervisor made new files in childlogdir at each',
+        '    # start, and removed the old ones; taskmaster appends to these',
         `    stdout: ${process.env.TMPDIR ?? '/tmp'}/app-stdout.log`,
-        '    # stderr_logfile left out is AUTO: Supervisor made a new file in childlogdir at each start, and',
-        '    # removed the old ones; taskmaster appends to this one',
         `    stderr: ${process.env.TMPDIR ?? '/tmp'}/app-stderr.log`,
         '    # [supervisord] umask (default 022): what a daemonizing supervisord gave its programs',
         '    umask: "022"',
@@ -267,6 +266,25 @@ describe('what tm import writes', () => {
       'numprocs-start.conf:6: [program:web] process_name: taskmaster names the instances web:0 \u2026 web:1 (Supervisor: web5 \u2026 web6)',
       'numprocs-start.conf:8: [program:web] numprocs_start: taskmaster numbers the instances from 0, so %(process_num) counts from 0, not 5',
     ]);
+  });
+
+  it('include/supervisord.conf: globs, %(here)s of each file, an [include] not followed', () => {
+    const { yaml, notes } = convert('include/supervisord.conf');
+    const doc = parseDocument(yaml).toJS() as { programs: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.programs)).toEqual(['alpha', 'beta']);
+    expect(doc.programs.alpha!.stdout).toBe(`${DIR}/include/parts/alpha.log`);
+    expect(doc.programs.beta!.workingdir).toBe(`${DIR}/include/more`);
+    expect(notes.map((n) => [n.where, n.message, n.isDropped])).toEqual([
+      ['[include] files', 'no file matches nothing/*.conf (Supervisor only warns too)', false],
+      [
+        '[include] files',
+        'not followed: Supervisor reads the [include] of the main file only',
+        true,
+      ],
+    ]);
+    expect(yaml).toContain(
+      '# - [include] files (include/supervisord.conf:6): no file matches nothing/*.conf (Supervisor only\n#   warns too)\n',
+    );
   });
 
   it('plugins.conf: rpcinterface and ctlplugin sections are listed', () => {
