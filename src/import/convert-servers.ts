@@ -6,6 +6,7 @@ import { SectionReader, type Conversion } from './section-reader.js';
 
 /** The port of taskmaster's own protocol (tm), when the config says nothing of it. */
 const TM_PORT = 7878;
+const OWN = "taskmaster's own protocol, for tm";
 
 export type Servers = { server: Entry[]; hasSecrets: boolean; comments: string[] };
 
@@ -80,7 +81,7 @@ export function convertServers(
     entry(
       'host',
       '127.0.0.1',
-      "taskmaster's own protocol, for tm (supervisorctl uses xmlrpc below)",
+      chosen === undefined ? OWN : `${OWN} (supervisorctl uses xmlrpc below)`,
     ),
     entry('port', tmPort),
     entry('tokenfile', 'taskmaster.token'),

@@ -171,7 +171,7 @@ describe('tm import: bad input', () => {
       signal: null,
       stdout: '',
       stderr:
-        'tm: import: cannot read nope.conf: no such file\nhint: usage: tm import [--output FILE] SUPERVISORD_CONF\n',
+        'tm: import: cannot read nope.conf: no such file\nhint: usage: tm import [--output FILE] [--force] SUPERVISORD_CONF\n',
     });
   });
 

@@ -2,6 +2,8 @@ import { EXIT } from '../exit-codes.js';
 import { jsonText, lines, type Command } from '../command.js';
 import { UsageError } from '../usage-error.js';
 
+const USAGE = 'usage: tm import [--output FILE] [--force] SUPERVISORD_CONF';
+
 export const importCommand: Command = {
   name: 'import',
   synopsis: 'import [--output FILE] [--force] SUPERVISORD_CONF',
@@ -18,8 +20,10 @@ export const importCommand: Command = {
     { long: '--output', short: '-o', value: 'FILE', help: 'write the config to FILE, not stdout' },
     { long: '--force', help: 'with --output: replace FILE if it exists' },
   ],
-  arity: { min: 1, max: 1 },
+  // the argument is checked in run: the generic check would count FILE as missing too
+  arity: { min: 0, max: 1 },
   run: async (session, { args, options }) => {
+    if (args.length === 0) throw new UsageError('import: missing SUPERVISORD_CONF', USAGE);
     // loaded here, so that the other commands never pay for the converter
     const { importSupervisorConfig, writeOutput, OutputExistsError } =
       await import('../../import/import-file.js');
@@ -28,10 +32,7 @@ export const importCommand: Command = {
     const outputFile = typeof output === 'string' ? output : null;
     const isForced = options.has('force');
     if (isForced && outputFile === null) {
-      throw new UsageError(
-        'import: --force goes with --output FILE',
-        'usage: tm import --output FILE --force SUPERVISORD_CONF',
-      );
+      throw new UsageError('import: --force goes with --output FILE', USAGE);
     }
     const { io } = session;
     let imported;
