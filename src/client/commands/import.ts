@@ -40,10 +40,7 @@ export const importCommand: Command = {
       imported = importSupervisorConfig(args[0]!, outputFile, process.cwd(), { env: io.env });
     } catch (error) {
       if (error instanceof UnreadableFileError) {
-        throw new UsageError(
-          `import: ${error.message}`,
-          'usage: tm import [--output FILE] SUPERVISORD_CONF',
-        );
+        throw new UsageError(`import: ${error.message}`, USAGE);
       }
       throw error;
     }
