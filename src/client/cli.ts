@@ -8,6 +8,7 @@ import { lines, type Command, type Io, type Session } from './command.js';
 import { findDaemon } from './daemon-address.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { commandHelp, generalHelp, helpCommand } from './commands/help.js';
+import { importCommand } from './commands/import.js';
 import { log } from './commands/log.js';
 import { mail } from './commands/mail.js';
 import { pid } from './commands/pid.js';
@@ -34,6 +35,7 @@ export const COMMANDS: readonly Command[] = [
   reload,
   shutdown,
   mail,
+  importCommand,
   helpCommand(() => COMMANDS),
 ];
 
