@@ -126,7 +126,7 @@ describe('the XML-RPC endpoint under bad requests (issue 11)', () => {
       }
     };
     expect(load('{ host: 0.0.0.0, port: 9001, username: a, password: b }')).toMatch(
-      /config\.yaml:2:19: server\.xmlrpc\.host: 0\.0\.0\.0 is not a loopback address.*\n  hint: set public: true/,
+      /config\.yaml:2:19: server\.xmlrpc\.host: 0\.0\.0\.0 is not a loopback address.*\n {2}hint: set public: true/,
     );
     expect(load('{ host: 0.0.0.0, port: 9001, username: a, password: b, public: true }')).toEqual({
       listen: { host: '0.0.0.0', port: 9001 },
