@@ -1,4 +1,5 @@
 import type { FileLimit, ProgramSpec } from '../domain/types.js';
+import type { XmlRpcSection } from './xmlrpc.js';
 
 /** A whole config file, validated; every path is absolute (resolved against the file's folder). */
 export type Config = {
@@ -31,6 +32,8 @@ export type ServerSection = {
   host: string;
   port: number;
   tokenfile: string;
+  /** Supervisor's XML-RPC API (docs/xmlrpc.md); absent when not configured: it is off. */
+  xmlrpc?: XmlRpcSection;
 };
 
 /**

@@ -25,6 +25,7 @@ import { PROGRAM_KEYS } from './program-keys.js';
 import { parseSignal, SIGNAL_NAMES } from './signals.js';
 import { indexDocument, type DocumentIndex } from './index-document.js';
 import { splitCommand } from './split-command.js';
+import { XMLRPC_KEYS, xmlrpcSection, type XmlRpcSection, type XmlRpcValues } from './xmlrpc.js';
 import {
   ALERT_EVENTS,
   type Config,
@@ -40,7 +41,8 @@ export { PROGRAM_KEYS };
 export const DAEMON_KEYS = ['logfile', 'eventlog', 'pidfile', 'eventretention'] as const;
 export const OUTPUT_KEYS = ['file', 'maxbytes', 'backups'] as const;
 export const RETENTION_KEYS = ['perinstance', 'days'] as const;
-export const SERVER_KEYS = ['host', 'port', 'tokenfile'] as const;
+export const SERVER_KEYS = ['host', 'port', 'tokenfile', 'xmlrpc'] as const;
+export { XMLRPC_KEYS };
 export const EMAIL_KEYS = ['smtp', 'from', 'to', 'events', 'digest'] as const;
 export const SMTP_KEYS = ['host', 'port', 'secure', 'requiretls', 'ca', 'user', 'pass'] as const;
 /** `user` and `pass` may also be `{ file: PATH }` or `{ env: NAME }`: read when a mail is sent. */
@@ -241,6 +243,13 @@ class Section {
   /** A sub-section; left out or written with nothing, every key of it takes its default. */
   section(key: string, known: readonly string[]): Section {
     return new Section(this.w, this.fields.get(key) ?? this.absent(key), known);
+  }
+
+  /** A problem at `key`'s value, or at the section's own key for null. */
+  problem(key: string | null, message: string, hint: string | null = null): void {
+    const f = key === null ? undefined : this.fields.get(key);
+    const at = f?.offset ?? this.self.keyOffset;
+    this.w.report(at, key === null ? this.self.path : join(this.self.path, key), message, hint);
   }
 
   private absent(key: string): Field {
@@ -639,12 +648,38 @@ function retention(s: Section): DaemonSection['eventRetention'] {
 
 function server(w: Walk, s: Section): ServerSection {
   const d = SERVER_DEFAULTS;
+  const rpc = s.isSet('xmlrpc') ? xmlrpc(s.section('xmlrpc', XMLRPC_KEYS)) : undefined;
   return {
     host: s.read('host', text('a host name or address'), d.host),
     // 0 lets the system pick a free port, which tests use
     port: s.read('port', integer(0, 65535), d.port),
     tokenfile: s.read('tokenfile', pathTo('a file path'), path.resolve(w.dir, d.tokenfile)),
+    ...(rpc !== undefined && { xmlrpc: rpc }),
   };
+}
+
+const XMLRPC_READERS: { [K in keyof XmlRpcValues]: Reader<NonNullable<XmlRpcValues[K]>> } = {
+  host: text('a host name or address'),
+  port: integer(0, 65535),
+  socket: pathTo('a socket path'),
+  username: text('a user name'),
+  password: scalarText('a password'),
+  public: bool,
+};
+
+/** Undefined after a problem: the config is refused anyway. */
+function xmlrpc(s: Section): XmlRpcSection | undefined {
+  const read = <K extends keyof XmlRpcValues>(key: K) =>
+    s.read(key, orNull(XMLRPC_READERS[key]), null) as XmlRpcValues[K];
+  const values: XmlRpcValues = {
+    host: read('host'),
+    port: read('port'),
+    socket: read('socket'),
+    username: read('username'),
+    password: read('password'),
+    public: read('public'),
+  };
+  return xmlrpcSection(values, (key, message, hint) => s.problem(key, message, hint));
 }
 
 function email(s: Section): EmailSection {

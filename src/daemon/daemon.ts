@@ -50,6 +50,8 @@ import { instanceMachineWithEffects } from './effects.js';
 import { claimPidfile, releasePidfile } from './pidfile.js';
 import type { InstanceStatus } from '../rpc/protocol.js';
 import { rpcHandlers } from './handlers.js';
+import { startXmlRpc } from './xmlrpc-port.js';
+import type { XmlRpcServer } from '../xmlrpc/server.js';
 import { RpcServer, type RpcLimits } from '../rpc/server.js';
 import { ensureToken } from '../rpc/auth.js';
 import type { AddressInfo } from 'node:net';
@@ -105,6 +107,8 @@ export class Daemon {
   /** Resolves once a shutdown, however asked for, has stopped everything. */
   readonly stopped: Promise<void> = new Promise((resolve) => (this.markStopped = resolve));
   private server: RpcServer | null = null;
+  /** Supervisor's XML-RPC API, beside the RPC on the same handlers; null when off. */
+  private xmlrpc: XmlRpcServer | null = null;
   /** Keeps the programs' output files at their maxbytes (copy, then truncate). */
   private readonly rotator: OutputRotator;
   /** Each rotation, told in the same step as its truncate (for tail -f). */
@@ -410,11 +414,12 @@ export class Daemon {
    * Reads and validates the config file again, then applies only what changed (SPEC §4). An
    * invalid config is refused whole: the ConfigError is logged and thrown, nothing changes.
    */
-  reload(): ReloadResult {
+  reload(programs?: readonly ProgramSpec[]): ReloadResult {
     this.refuseWhenStopping();
     let next: Config;
     try {
-      next = loadConfig(this.config.file);
+      // XML-RPC's addProcessGroup/removeProcessGroup change one program, the rest kept as it is
+      next = programs === undefined ? loadConfig(this.config.file) : { ...this.config, programs };
     } catch (error) {
       if (error instanceof ConfigError) {
         this.log.error(`reload refused, nothing changed:\n${error.message}`);
@@ -449,8 +454,9 @@ export class Daemon {
    */
   async listen(limits: Partial<RpcLimits> = {}): Promise<AddressInfo> {
     const { host, port, tokenfile } = this.config.server;
+    const handlers = rpcHandlers(this);
     this.server = new RpcServer({
-      handlers: rpcHandlers(this),
+      handlers,
       token: ensureToken(tokenfile),
       configFile: this.config.file,
       logFile: this.config.daemon.logfile,
@@ -464,6 +470,7 @@ export class Daemon {
         `listening on ${address.address}, not loopback: anyone who can reach it and has the token controls this daemon`,
       );
     }
+    this.xmlrpc = await startXmlRpc(this, handlers);
     return address;
   }
 
@@ -493,6 +500,7 @@ export class Daemon {
       // clients waiting on `tm shutdown` learn it is done when their connection closes; the
       // listener only finishes closing once they have, so they go first
       this.server?.closeAll();
+      await this.xmlrpc?.close();
       await closing;
       await this.rotator.close();
       this.log.info('shutdown complete');
@@ -572,6 +580,7 @@ export class Daemon {
   /** Releases the files of a daemon that never booted (it could not listen, say). */
   close(): void {
     void this.rotator.close();
+    void this.xmlrpc?.close();
     this.alerts?.close();
     releasePidfile(this.config.daemon.pidfile);
     this.retention.stop();
