@@ -141,10 +141,11 @@ async function oneDaemon(n, { idle, restart, startAll }) {
     const lastRunning = db.prepare(
       "SELECT MAX(at_ms) AS t FROM events WHERE kind = 'transition' AND to_state = 'running'",
     );
-    const waitAllRunning = async (what, ms = 60_000) => {
+    const waitAllRunning = async (what, ms = 300_000) => {
       const end = Date.now() + ms;
       while (runningCount.get().c < n) {
-        if (Date.now() > end) throw new Error(`timed out waiting for ${what}:\n${stderr}`);
+        if (Date.now() > end)
+          throw new Error(`timed out waiting for ${what}:\n${stderr.slice(-2000)}`);
         await sleep(10);
       }
     };
