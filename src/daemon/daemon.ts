@@ -62,6 +62,7 @@ import { RetentionKeeper } from './retention.js';
 import { subscribeSafely } from './subscribe-safely.js';
 import { WorkQueue } from './work-queue.js';
 import { writeGuard, type WriteGuard } from './write-guard.js';
+import { CommitBatch } from './commit-batch.js';
 
 export type DaemonOptions = {
   configFile: string;
@@ -94,6 +95,8 @@ export class Daemon {
   private readonly register: ProcessRegister;
   /** Every write to the event log: a full disk is said once, counted, never thrown. */
   private readonly guard: WriteGuard;
+  /** A burst's writes in one commit, every act and publication after it (commit-batch.ts). */
+  private readonly batch: CommitBatch;
   private readonly retention: RetentionKeeper;
   private readonly supervisor: Actor<typeof supervisorMachine>;
   private readonly lastEventAt = new Map<string, number>();
@@ -128,6 +131,9 @@ export class Daemon {
     this.guard = writeGuard(`event log ${config.daemon.eventlog}`, this.log, {
       relieve: () => relieveEventDb(this.db),
     });
+    this.batch = new CommitBatch(this.db, this.guard, (error) =>
+      this.log.error(`internal error after a commit: ${(error as Error).stack ?? String(error)}`),
+    );
     this.revision =
       this.guard.run(() =>
         appendRevision(
@@ -203,7 +209,7 @@ export class Daemon {
     const instance = instanceMachineWithEffects({
       append: createAppend(this.db, () => this.revision),
       register: this.register,
-      guard: this.guard,
+      batch: this.batch,
       queue,
       publish: (e) => events.next(e),
       log: this.log,
@@ -267,26 +273,29 @@ export class Daemon {
     this.rotator.update(outputLimits(this.config.programs));
     this.supervisor.start();
     this.retention.start();
-    this.supervisor.send({
-      type: 'plan.apply',
-      plan: diff([], this.config.programs),
-      cause: 'autostart',
-      boot,
-    });
-    for (const [name, p] of adopt) {
-      const ref = this.instanceRef(name);
-      // its uptime counts from its own start, not from the adoption
-      const startedAtMs = startTimeToEpochMs(p.procStart) ?? Date.now();
-      ref.send({ type: 'adopt', pid: p.pid, procStart: p.procStart, startedAtMs });
-      const rec = recovered.get(name);
-      if (rec?.state === 'stopping') {
-        // it was being stopped when the daemon died: finish the job, then begin again as if
-        // it had died with the daemon (a reload's restart starts again, a user's stop does not)
-        const spec = this.specOf(name);
-        const again = bootDecision(spec, rec).startCause !== null;
-        ref.send({ type: again ? 'restart' : 'stop', cause: 'replay' });
+    // one commit for every instance's first row (hundreds at once), before any of them acts
+    this.batch.run(() => {
+      this.supervisor.send({
+        type: 'plan.apply',
+        plan: diff([], this.config.programs),
+        cause: 'autostart',
+        boot,
+      });
+      for (const [name, p] of adopt) {
+        const ref = this.instanceRef(name);
+        // its uptime counts from its own start, not from the adoption
+        const startedAtMs = startTimeToEpochMs(p.procStart) ?? Date.now();
+        ref.send({ type: 'adopt', pid: p.pid, procStart: p.procStart, startedAtMs });
+        const rec = recovered.get(name);
+        if (rec?.state === 'stopping') {
+          // it was being stopped when the daemon died: finish the job, then begin again as if
+          // it had died with the daemon (a reload's restart starts again, a user's stop does not)
+          const spec = this.specOf(name);
+          const again = bootDecision(spec, rec).startCause !== null;
+          ref.send({ type: again ? 'restart' : 'stop', cause: 'replay' });
+        }
       }
-    }
+    });
   }
 
   /** A process of a previous run that has no place in this config: stopped, never kept. */
@@ -373,7 +382,8 @@ export class Daemon {
   command(action: CommandAction, targets: readonly string[], cause: Cause = 'user'): string[] {
     this.refuseWhenStopping();
     const names = this.resolve(targets);
-    this.supervisor.send({ type: 'command', action, names, cause });
+    // `start all`: every `starting` row in one commit, before the first fork
+    this.batch.run(() => this.supervisor.send({ type: 'command', action, names, cause }));
     return names;
   }
 
@@ -391,9 +401,15 @@ export class Daemon {
    * on) and publishes it on journal$.
    */
   note(note: Note): void {
-    const row = this.guard.run(() => this.appendNote(note));
+    const row = this.batch.write(() => this.appendNote(note));
     if (row !== undefined && row.name !== null) this.retention.stored(row.name);
-    this.journal.next(row ?? { ...note, atMs: Date.now(), seq: 0, revision: this.revision });
+    this.batch.afterCommit(() =>
+      this.journal.next(
+        row === undefined || this.batch.isLost
+          ? { ...note, atMs: row?.atMs ?? Date.now(), seq: 0, revision: this.revision }
+          : row,
+      ),
+    );
   }
 
   /**
@@ -440,7 +456,7 @@ export class Daemon {
     const previousEmail = this.config.email;
     this.config = { ...next, daemon: this.config.daemon, server: this.config.server };
     this.rotator.update(outputLimits(this.config.programs));
-    this.supervisor.send({ type: 'plan.apply', plan, cause: 'reload' });
+    this.batch.run(() => this.supervisor.send({ type: 'plan.apply', plan, cause: 'reload' }));
     if (JSON.stringify(next.email) !== JSON.stringify(previousEmail)) {
       this.reloadAlerts(next.email);
     }
@@ -488,7 +504,7 @@ export class Daemon {
     this.stopping ??= (async () => {
       this.log.info('shutdown: stopping every instance');
       const closing = this.server?.stopListening();
-      this.supervisor.send({ type: 'shutdown' });
+      this.batch.run(() => this.supervisor.send({ type: 'shutdown' }));
       await this.waitStoppedOrKill();
       for (const [pid, kill] of this.strays) {
         this.log.warn(`pid ${pid} from a previous run still runs at shutdown: SIGKILL`);

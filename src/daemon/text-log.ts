@@ -64,6 +64,16 @@ export function openTextLog(
     echo?.write(text);
   };
 
+  // The terminal or pipe the log is echoed to can go away (an ssh session closed, the reader of
+  // a pipe killed): its EPIPE comes as an 'error' event, which unheard would be an uncaught
+  // exception, whose report would be echoed again, without end. The file has every line: the
+  // echo stops, and the file says why.
+  echo?.on('error', (error: unknown) => {
+    if (echo === null) return;
+    echo = null;
+    append(stamp('WARN', `stderr: ${errorText(error)}; the log is no longer echoed there`));
+  });
+
   /** Something went wrong with the file itself: said once, in whatever file is open. */
   const fail = (what: string, error: unknown) => {
     const message = `${what} ${file}: ${errorText(error)}; the log goes on in the file it had`;
