@@ -3,10 +3,12 @@
 // 100, then 1000 programs of `sleep` (one program each, so the config file grows with them), in
 // a temp dir. Each command is spawned RUNS times, in turn with `node -e 0` (the floor: what any
 // Node program costs before its first line), and its wall time from spawn to exit is taken.
-// Prints median (min–max) in ms of both, and the median of the pairwise differences.
+// Prints median (min–max) in ms of both, and the median of the pairwise differences. With
+// --baseline, another build's tm.js runs in turn with this one, against this build's daemon.
 //
 //   npm run bench:cli                 (builds first)
 //   node bench/cli.mjs --runs 50 --programs 100,1000 --keep
+//   node bench/cli.mjs --baseline /tmp/old/dist/src/bin/tm.js
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -26,6 +28,9 @@ const opt = (name, fallback) => {
 const runs = Number(opt('runs', 30));
 const sizes = opt('programs', '100,1000').split(',').map(Number);
 const keep = args.includes('--keep');
+/** Another build's tm.js (an older commit's, say), measured in turn with this one. */
+const baseline = opt('baseline', null);
+const asBaseline = (argv) => argv.map((w) => (w === TM ? baseline : w));
 
 /** Wall ms of one run of `argv`, from spawn to exit; its output is read and dropped. */
 function timeRun(argv, cwd) {
@@ -52,38 +57,33 @@ const median = (xs) => {
 const f = (ms) => ms.toFixed(1);
 const spread = (xs) => `${f(median(xs))} (${f(Math.min(...xs))}–${f(Math.max(...xs))})`;
 
-/** `command` and the floor, in turn, `runs` times each after one warm-up of each. */
-async function measure(label, command, cwd) {
+/**
+ * Each of `commands` (label, argv) `runs` times, each run followed by one of the floor, after
+ * one warm-up of each; with --baseline, the baseline tm's runs of the same commands follow each
+ * round. Commands given together run in turn, so a pair that undoes itself (stop, start) leaves
+ * things as it found them for the next.
+ */
+async function measure(commands, cwd) {
   const floor = [process.execPath, '-e', '0'];
+  const rows = commands.map(([label, argv]) => ({ label, argv, tm: [], floor: [], base: [] }));
+  for (const r of rows) await timeRun(r.argv, cwd);
+  if (baseline !== null) for (const r of rows) await timeRun(asBaseline(r.argv), cwd);
   await timeRun(floor, cwd);
-  await timeRun(command, cwd);
-  const a = [];
-  const b = [];
   for (let i = 0; i < runs; i++) {
-    a.push(await timeRun(command, cwd));
-    b.push(await timeRun(floor, cwd));
-  }
-  const over = median(a.map((x, i) => x - b[i]));
-  console.log(`${label.padEnd(34)} ${spread(a).padEnd(24)} ${spread(b).padEnd(24)} ${f(over)}`);
-}
-
-/** Measures a pair of commands that undo each other (stop, start), each in turn with the floor. */
-async function measurePair(labels, commands, cwd) {
-  const floor = [process.execPath, '-e', '0'];
-  const times = [[], []];
-  const floors = [[], []];
-  for (const c of commands) await timeRun(c, cwd);
-  for (let i = 0; i < runs; i++) {
-    for (const k of [0, 1]) {
-      times[k].push(await timeRun(commands[k], cwd));
-      floors[k].push(await timeRun(floor, cwd));
+    for (const r of rows) {
+      r.tm.push(await timeRun(r.argv, cwd));
+      r.floor.push(await timeRun(floor, cwd));
     }
+    if (baseline !== null)
+      for (const r of rows) r.base.push(await timeRun(asBaseline(r.argv), cwd));
   }
-  for (const k of [0, 1]) {
-    const over = median(times[k].map((x, i) => x - floors[k][i]));
-    console.log(
-      `${labels[k].padEnd(34)} ${spread(times[k]).padEnd(24)} ${spread(floors[k]).padEnd(24)} ${f(over)}`,
-    );
+  for (const r of rows) {
+    const over = (xs) => f(median(xs.map((x, i) => x - r.floor[i])));
+    const cells = [r.label.padEnd(34), spread(r.tm).padEnd(24), spread(r.floor).padEnd(24)];
+    if (baseline !== null)
+      cells.push(spread(r.base).padEnd(24), over(r.tm).padEnd(10), over(r.base));
+    else cells.push(over(r.tm));
+    console.log(cells.join(' '));
   }
 }
 
@@ -139,19 +139,27 @@ async function withDaemon(programs, body) {
 }
 
 console.log(`tm latency, node ${process.version}, ${runs} runs each, wall ms from spawn to exit`);
-console.log(
-  `${'command'.padEnd(34)} ${'tm: median (min–max)'.padEnd(24)} ${'floor: node -e 0'.padEnd(24)} tm − floor (median of pairs)`,
-);
+const head = [
+  'command'.padEnd(34),
+  'tm: median (min–max)'.padEnd(24),
+  'floor: node -e 0'.padEnd(24),
+];
+if (baseline !== null) head.push('baseline tm'.padEnd(24), 'tm − floor', 'baseline − floor');
+else head.push('tm − floor (median of pairs)');
+if (baseline !== null) console.log(`baseline: ${baseline}`);
+console.log(head.join(' '));
 const tm = (...words) => [process.execPath, TM, ...words];
-await measure('tm --version', tm('--version'), root);
+await measure([['tm --version', tm('--version')]], root);
 for (const programs of sizes) {
   await withDaemon(programs, async (dir) => {
-    await measure(`tm status (${programs} programs)`, tm('-c', 'config.yaml', 'status'), dir);
-    await measurePair(
-      [`tm stop --no-wait p0 (${programs})`, `tm start --no-wait p0 (${programs})`],
+    await measure([[`tm status (${programs} programs)`, tm('-c', 'config.yaml', 'status')]], dir);
+    await measure(
       [
-        tm('-c', 'config.yaml', 'stop', '--no-wait', 'p0'),
-        tm('-c', 'config.yaml', 'start', '--no-wait', 'p0'),
+        [`tm stop --no-wait p0 (${programs})`, tm('-c', 'config.yaml', 'stop', '--no-wait', 'p0')],
+        [
+          `tm start --no-wait p0 (${programs})`,
+          tm('-c', 'config.yaml', 'start', '--no-wait', 'p0'),
+        ],
       ],
       dir,
     );
