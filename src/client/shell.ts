@@ -51,7 +51,7 @@ export async function runShell(
   },
 ): Promise<number> {
   // the address is known before anything is asked: a config tm cannot use is a usage error
-  const { endpoint } = findDaemon(global, io.env);
+  const { endpoint } = await findDaemon(global, io.env);
   const shell = new Shell(global, io, version, deps, streams);
   const where = `${endpoint.host}:${endpoint.port}`;
   return shell.run(`tm ${where}> `, where);
