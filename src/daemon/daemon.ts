@@ -19,6 +19,7 @@ import {
 } from '../alerts/alerts.js';
 import { ConfigError, TaskmasterError } from '../domain/errors.js';
 import { instanceName, parseInstanceName, resolveTargets } from '../domain/names.js';
+import { instanceSpec } from '../domain/instance-spec.js';
 import type { Cause, LogRow, ProgramSpec, StoredEvent } from '../domain/types.js';
 import {
   appendRevision,
@@ -322,13 +323,13 @@ export class Daemon {
     return ref;
   }
 
-  /** The spec in force for an instance name. */
+  /** The spec in force for an instance name, with its own expanded values. */
   specOf(name: string): ProgramSpec {
-    const { program } = parseInstanceName(name);
+    const { program, index } = parseInstanceName(name);
     const spec = this.config.programs.find((p) => p.name === program);
     if (spec === undefined)
       throw new TaskmasterError('NO_SUCH_PROGRAM', `no such program: ${program}`);
-    return spec;
+    return instanceSpec(spec, index);
   }
 
   /** Instance names matching what a user typed (`web:1`, `web`, `web:*`, `all`). */
