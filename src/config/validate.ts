@@ -159,13 +159,6 @@ function fragmentKeyHint(key: string): string {
   return unknownKeyHint(key, FRAGMENT_KEYS);
 }
 
-/** The Config a parsed document describes, alone (no includes); a ConfigError if any problem. */
-export function validateDocument(source: ConfigSource, inputs?: ExpansionInputs): Config {
-  const { value, problems } = checkConfigDocument(source, inputs);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return { ...value.config, includes: [] };
-}
-
 /**
  * The server section alone, for tm: it needs the address and the token file to reach the daemon,
  * and must do so even while another section has an error (the daemon reports that one on reload).

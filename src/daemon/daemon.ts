@@ -9,7 +9,7 @@ import {
   type InstanceRef,
 } from '../../machines/supervisor.machine.js';
 import { diff, type ReloadPlan } from '../config/diff.js';
-import { loadConfig } from '../config/load.js';
+import { includeWarnings, loadConfig } from '../config/load.js';
 import type { Config, EmailSection } from '../config/types.js';
 import {
   Alerts,
@@ -136,6 +136,7 @@ export class Daemon {
     this.log.info(
       `taskmasterd ${process.pid} starting with ${config.file} (revision ${this.revision})`,
     );
+    for (const warning of includeWarnings(config)) this.log.warn(warning);
     if (config.programs.length === 0) {
       this.log.info(
         'no programs in the config: waiting for a reload (SIGHUP, tm reload) to bring some',
@@ -427,6 +428,7 @@ export class Daemon {
     this.revision =
       this.guard.run(() => appendRevision(this.db, next.file, summary)) ?? this.revision;
     this.log.info(`reload (revision ${this.revision}): ${summary}`);
+    for (const warning of includeWarnings(next)) this.log.warn(warning);
     for (const section of ['daemon', 'server'] as const) {
       if (JSON.stringify(next[section]) !== JSON.stringify(this.config[section])) {
         this.log.warn(`reload: the ${section} section changed; it takes effect at the next start`);
