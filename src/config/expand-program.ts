@@ -93,7 +93,11 @@ export function expandProgram<F>(
             parsed,
             kindOf,
             () => candidates(inputs, isEnvValue ? [] : [...programEnv]),
-            (name) => unknownHint(name, isEnvValue, programEnv),
+            (name) => unknownHint(name, isEnvValue),
+            (name) =>
+              isEnvValue && name.startsWith('ENV_') && programEnv.has(name.slice(4))
+                ? "an env value sees taskmasterd's environment, not the program's other env values"
+                : null,
           );
     if (problem === null) return parsed as Template;
     isValid = false;
@@ -189,12 +193,9 @@ function candidates(inputs: ExpansionInputs, programEnv: readonly string[]): str
   return [...EXPANSION_NAMES.keys(), ...[...env].map((k) => `ENV_${k}`)];
 }
 
-function unknownHint(name: string, isEnvValue: boolean, programEnv: ReadonlySet<string>): string {
+function unknownHint(name: string, isEnvValue: boolean): string {
   if (name.startsWith('ENV_')) {
     const variable = name.slice(4);
-    if (isEnvValue && programEnv.has(variable)) {
-      return `an env value sees taskmasterd's environment, not the program's other env values`;
-    }
     const where = isEnvValue
       ? "taskmasterd's environment"
       : "the program's env or taskmasterd's environment";

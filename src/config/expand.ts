@@ -120,10 +120,14 @@ export function checkTemplate(
   kindOf: (name: string) => NameKind | undefined,
   candidates: () => readonly string[],
   unknownHint: (name: string) => string,
+  /** Why a name is unknown when that is known for sure: said instead of a did-you-mean. */
+  reason: (name: string) => string | null = () => null,
 ): ExpansionProblem | null {
   for (const ref of references(template)) {
     const kind = kindOf(ref.name);
     if (kind === undefined) {
+      const why = reason(ref.name);
+      if (why !== null) return { message: `unknown expansion ${ref.source}`, hint: why };
       const similar = suggestName(ref.name, candidates());
       return {
         message: `unknown expansion ${ref.source}`,
@@ -149,7 +153,11 @@ function suggestName(name: string, candidates: readonly string[]): string | null
   if (sameLetters !== undefined) return sameLetters;
   // `%(HOME)s` for `%(ENV_HOME)s`: the prefix is the part Supervisor users forget
   if (candidates.includes(`ENV_${name}`)) return `ENV_${name}`;
-  return suggestSimilar(name, candidates);
+  if (!name.startsWith('ENV_')) return suggestSimilar(name, candidates);
+  // variables are compared without the prefix, which would make any two of them look alike
+  const variables = candidates.filter((c) => c.startsWith('ENV_')).map((c) => c.slice(4));
+  const similar = suggestSimilar(name.slice(4), variables);
+  return similar === null ? null : `ENV_${similar}`;
 }
 
 /** The text of a checked template, each reference formatted as Python's `%` would. */
