@@ -72,12 +72,14 @@ export function expandProgram<F>(
   inputs: ExpansionInputs,
   report: Report<F>,
 ): { shared: InstanceValues; perInstance: InstanceValues[] | null } | undefined {
-  const programEnv = new Set(t.env.map(([key]) => key));
+  // built only when a value names an ENV_ that the daemon's environment lacks
+  let ownKeys: ReadonlySet<string> | null = null;
+  const programEnv = () => (ownKeys ??= new Set(t.env.map(([key]) => key)));
   const envKind = (name: string): NameKind | undefined =>
     EXPANSION_NAMES.get(name) ?? (envValue(inputs, name) !== undefined ? 'text' : undefined);
   const keyKind = (name: string): NameKind | undefined =>
     envKind(name) ??
-    (name.startsWith('ENV_') && programEnv.has(name.slice(4)) ? 'text' : undefined);
+    (name.startsWith('ENV_') && programEnv().has(name.slice(4)) ? 'text' : undefined);
 
   let isValid = true;
   const compile = (
@@ -85,6 +87,8 @@ export function expandProgram<F>(
     kindOf: (name: string) => NameKind | undefined,
     isEnvValue: boolean,
   ): Template => {
+    // most values have no expansion: nothing to check, and they render as themselves
+    if (!w.text.includes('%')) return [w.text];
     const parsed = parseTemplate(w.text);
     const problem =
       'message' in parsed
@@ -92,10 +96,10 @@ export function expandProgram<F>(
         : checkTemplate(
             parsed,
             kindOf,
-            () => candidates(inputs, isEnvValue ? [] : [...programEnv]),
+            () => candidates(inputs, isEnvValue ? [] : [...programEnv()]),
             (name) => unknownHint(name, isEnvValue),
             (name) =>
-              isEnvValue && name.startsWith('ENV_') && programEnv.has(name.slice(4))
+              isEnvValue && name.startsWith('ENV_') && programEnv().has(name.slice(4))
                 ? "an env value sees taskmasterd's environment, not the program's other env values"
                 : null,
           );
