@@ -118,7 +118,7 @@ export function cutServerSection(
   return { text: text.slice(start, end), firstLine };
 }
 
-function readError(err: unknown): string {
+export function readError(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   if (code === 'ENOENT') return 'no such file';
   if (code === 'EACCES') return 'permission denied';

@@ -11,7 +11,12 @@ export type Config = {
   server: ServerSection;
   /** null when the file has no `email` section: no alerts are sent. */
   email: EmailSection | null;
+  /** What each `include` pattern matched, in order; their programs are in `programs`. */
+  includes: readonly IncludedFiles[];
 };
+
+/** An `include` pattern and the files it matched (none is not an error, as in Supervisor). */
+export type IncludedFiles = { pattern: string; files: readonly string[] };
 
 export type DaemonSection = {
   logfile: string;

@@ -9,7 +9,7 @@ import {
   type InstanceRef,
 } from '../../machines/supervisor.machine.js';
 import { diff, type ReloadPlan } from '../config/diff.js';
-import { loadConfig } from '../config/load.js';
+import { includeWarnings, loadConfig } from '../config/load.js';
 import type { Config, EmailSection } from '../config/types.js';
 import {
   Alerts,
@@ -19,6 +19,7 @@ import {
 } from '../alerts/alerts.js';
 import { ConfigError, TaskmasterError } from '../domain/errors.js';
 import { instanceName, parseInstanceName, resolveTargets } from '../domain/names.js';
+import { instanceSpec } from '../domain/instance-spec.js';
 import type { Cause, LogRow, ProgramSpec, StoredEvent } from '../domain/types.js';
 import {
   appendRevision,
@@ -145,6 +146,7 @@ export class Daemon {
     this.log.info(
       `taskmasterd ${process.pid} starting with ${config.file} (revision ${this.revision})`,
     );
+    for (const warning of includeWarnings(config)) this.log.warn(warning);
     if (config.programs.length === 0) {
       this.log.info(
         'no programs in the config: waiting for a reload (SIGHUP, tm reload) to bring some',
@@ -335,13 +337,13 @@ export class Daemon {
     return ref;
   }
 
-  /** The spec in force for an instance name. */
+  /** The spec in force for an instance name, with its own expanded values. */
   specOf(name: string): ProgramSpec {
-    const { program } = parseInstanceName(name);
+    const { program, index } = parseInstanceName(name);
     const spec = this.config.programs.find((p) => p.name === program);
     if (spec === undefined)
       throw new TaskmasterError('NO_SUCH_PROGRAM', `no such program: ${program}`);
-    return spec;
+    return instanceSpec(spec, index);
   }
 
   /** Instance names matching what a user typed (`web:1`, `web`, `web:*`, `all`). */
@@ -448,6 +450,7 @@ export class Daemon {
     this.revision =
       this.guard.run(() => appendRevision(this.db, next.file, summary)) ?? this.revision;
     this.log.info(`reload (revision ${this.revision}): ${summary}`);
+    for (const warning of includeWarnings(next)) this.log.warn(warning);
     for (const section of ['daemon', 'server'] as const) {
       if (JSON.stringify(next[section]) !== JSON.stringify(this.config[section])) {
         this.log.warn(`reload: the ${section} section changed; it takes effect at the next start`);

@@ -89,7 +89,19 @@ export type ProgramSpec = {
   umask: number | null;
   user: string | null;
   priority: number;
+  /**
+   * Each instance's own values, by index, when the config's expansions make them differ
+   * (`%(process_num)d`); the fields above are then instance 0's. Absent when every instance
+   * has the fields above. Read an instance's values with instanceSpec(), not from here.
+   */
+  perInstance?: readonly InstanceValues[];
 };
+
+/** What an instance of a program may have of its own, once `%(…)s` expansions are applied. */
+export type InstanceValues = Pick<
+  ProgramSpec,
+  'cmd' | 'argv' | 'env' | 'workingdir' | 'stdout' | 'stderr'
+>;
 
 /** One transition of one instance, as appended to the event log before anything acts on it. */
 export type TransitionEvent = {

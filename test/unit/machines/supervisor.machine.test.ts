@@ -370,6 +370,34 @@ describe('supervisor machine: reload plans (SPEC §4)', () => {
     });
   });
 
+  it('expansions: each instance spawns with its own values, and a reload restarts only those whose values changed', () => {
+    const h = harness();
+    const values = (i: number, arg: string) => ({
+      cmd: `sleep ${arg}`,
+      argv: ['sleep', arg],
+      env: {},
+      workingdir: null,
+      stdout: `/tmp/web-${i}.log`,
+      stderr: null,
+    });
+    const perInstance = (args: string[]) => args.map((arg, i) => values(i, arg));
+    const old = makeSpec({ ...WEB, ...values(0, '60'), perInstance: perInstance(['60', '60']) });
+    h.apply([], [old], 'autostart');
+    h.tick(100);
+    expect(h.ref('web:1').getSnapshot().context.spec).toMatchObject({ stdout: '/tmp/web-1.log' });
+    h.take();
+
+    // `sleep 60` became `sleep 6%(process_num)d`: web:0 is the same, web:1 is not
+    const next = makeSpec({ ...old, perInstance: perInstance(['60', '61']) });
+    h.apply([old], [next]);
+    expect(h.take()).toEqual({
+      rows: ['web:1 running→stopping (reload)'],
+      effects: ['web:1 signal stop'],
+    });
+    expect(h.ref('web:1').getSnapshot().context.spec.argv).toEqual(['sleep', '61']);
+    expect(h.ref('web:0').getSnapshot().context.spec.argv).toEqual(['sleep', '60']);
+  });
+
   it('a restart key changed while starting or in backoff: restarted with the new spec', () => {
     const h = harness();
     const flaky = makeSpec({ name: 'flaky' });
