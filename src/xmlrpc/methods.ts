@@ -3,6 +3,7 @@ import { diff } from '../config/diff.js';
 import { parseSignal } from '../config/signals.js';
 import { TaskmasterError } from '../domain/errors.js';
 import { instanceName } from '../domain/names.js';
+import { instanceSpec } from '../domain/instance-spec.js';
 import type { ProgramSpec, State, StoredEvent } from '../domain/types.js';
 import { VERSION } from '../domain/version.js';
 import type { Observable } from 'rxjs';
@@ -623,8 +624,8 @@ export class XmlRpcMethods {
   }
 
   private outputFile(name: string, channel: 'stdout' | 'stderr'): string {
-    const { spec } = this.one(name);
-    const file = spec[channel];
+    const { spec, index } = this.one(name);
+    const file = instanceSpec(spec, index)[channel];
     if (file === null || !existsSync(file)) throw new Fault('NO_FILE', file ?? 'none');
     return file;
   }
@@ -635,8 +636,8 @@ export class XmlRpcMethods {
     offset: number,
     length: number,
   ): XmlRpcValue {
-    const { spec } = this.one(name);
-    const file = spec[channel];
+    const { spec, index } = this.one(name);
+    const file = instanceSpec(spec, index)[channel];
     if (file === null || !existsSync(file)) return ['', 0, false];
     return tailRange(file, offset, length);
   }
@@ -680,7 +681,8 @@ function isStopped(state: State): boolean {
 }
 
 /** Empties an instance's output files (they are the only files a client can clear). */
-function clearOutput(spec: ProgramSpec, index: number): void {
+function clearOutput(program: ProgramSpec, index: number): void {
+  const spec = instanceSpec(program, index);
   for (const file of new Set([spec.stdout, spec.stderr])) {
     if (file === null || !existsSync(file)) continue;
     try {

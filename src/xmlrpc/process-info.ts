@@ -1,5 +1,6 @@
 import { constants } from 'node:os';
 import type { ProgramSpec, State } from '../domain/types.js';
+import { instanceSpec } from '../domain/instance-spec.js';
 import type { InstanceStatus } from '../rpc/protocol.js';
 import type { XmlRpcValue } from './codec.js';
 
@@ -29,6 +30,7 @@ export function processInfo(
   times: Times,
   nowMs: number,
 ): Record<string, XmlRpcValue> {
+  const own = instanceSpec(spec, s.index);
   const start = seconds(times.start);
   const stop = seconds(times.stop);
   const now = seconds(nowMs);
@@ -42,9 +44,9 @@ export function processInfo(
     statename: s.state.toUpperCase(),
     spawnerr: s.spawnerror ?? '',
     exitstatus: s.exitcode ?? 0,
-    logfile: spec.stdout ?? '',
-    stdout_logfile: spec.stdout ?? '',
-    stderr_logfile: spec.stderr ?? '',
+    logfile: own.stdout ?? '',
+    stdout_logfile: own.stdout ?? '',
+    stderr_logfile: own.stderr ?? '',
     pid: s.pid ?? 0,
   };
   return { ...info, description: describe(s, info.spawnerr, start, stop, now) };
@@ -101,10 +103,12 @@ function pad(n: number): string {
 
 /** Supervisor's getAllConfigInfo struct for one instance of `spec`. */
 export function configInfo(
-  spec: ProgramSpec,
+  program: ProgramSpec,
   index: number,
   isInUse: boolean,
 ): Record<string, XmlRpcValue> {
+  // an instance's own values: with %(process_num)d its command and files are not instance 0's
+  const spec = instanceSpec(program, index);
   const orNone = (v: string | null) => v ?? 'none';
   return {
     autostart: spec.autostart,
