@@ -73,7 +73,7 @@ type DigestMail = QueuedMail & { digest: AlertDigest };
 export type TestMailResult = { to: string[]; response: string; rejected: string[] };
 
 /**
- * Email alerts as a projection of the event log (SPEC §5): transitions come in (the rows a
+ * Email alerts as a projection of the event log (ARCHITECTURE.md): transitions come in (the rows a
  * previous run stored but never mailed first, then the live ones), alerts are folded into
  * digests, and each digest goes out as one mail through a queue that never makes supervision
  * wait. The cursor in the event log is the last seq mailed: it passes a digest only once its mail

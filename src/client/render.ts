@@ -162,7 +162,7 @@ export function formatTime(ms: number): string {
   return `${date} ${time}.${String(d.getMilliseconds()).padStart(3, '0')}`;
 }
 
-/** An event as `tm log --json` prints it (SPEC §6: `time` in epoch ms, `exitcode`). */
+/** An event as `tm log --json` prints it (docs/tm.md: `time` in epoch ms, `exitcode`). */
 export type EventJson = {
   seq: number;
   time: number;

@@ -27,7 +27,7 @@ export type DaemonSection = {
   eventRetention: EventRetention;
 };
 
-/** How much history the event log keeps (SPEC §5): per instance, and in days. */
+/** How much history the event log keeps (docs/config.md § daemon): per instance, and in days. */
 export type EventRetention = {
   perInstance: number;
   days: number;
@@ -42,7 +42,7 @@ export type ServerSection = {
 };
 
 /**
- * What can be mailed (SPEC §5), worst first: a give-up, a spawn that failed, an instance held in
+ * What can be mailed (docs/alerts.md), worst first: a give-up, a failed spawn, an instance held in
  * the crash-loop throttle, an unexpected exit, and an instance that alerted running again.
  */
 export const ALERT_EVENTS = [

@@ -429,7 +429,7 @@ export class Daemon {
   }
 
   /**
-   * Reads and validates the config file again, then applies only what changed (SPEC §4). An
+   * Reads and validates the config file again, then applies only what changed (docs/config.md). An
    * invalid config is refused whole: the ConfigError is logged and thrown, nothing changes.
    */
   reload(programs?: readonly ProgramSpec[]): ReloadResult {

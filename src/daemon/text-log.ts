@@ -14,7 +14,7 @@ export type TextLog = {
 };
 
 /**
- * The daemon's log as text, one line an event with its time (SPEC §5). Written synchronously:
+ * The daemon's log as text, one line an event with its time. Written synchronously:
  * a line about a crash must be on disk before the crash, and the rate is one line per transition.
  *
  * Bounded by `limit`: the daemon owns the only descriptor, so a file about to pass `maxBytes` is

@@ -4,7 +4,7 @@ import type { ProgramSpec } from './types.js';
 export type SpecKey = Exclude<keyof ProgramSpec, 'name' | 'perInstance'>;
 
 /**
- * What a reload changes, program by program (SPEC §4), as config/diff.ts computes it; the
+ * What a reload changes, program by program (ARCHITECTURE.md), as config/diff.ts computes it; the
  * supervisor machine turns it into events for the instances.
  */
 export type ProgramChange =

@@ -14,7 +14,7 @@ import {
 import { fixture, isAlive } from '../helpers/test-daemon.js';
 
 /**
- * The built taskmasterd as a real process (SPEC §4, §5): signals, reload, exit codes, pid file,
+ * The built taskmasterd as a real process (docs/signals.md): signals, reload, exit codes, pid file,
  * and what it leaves behind. Everything is awaited on its log lines (in the foreground it echoes
  * its log to stderr) or on rows of its SQLite event log, each with a deadline.
  */

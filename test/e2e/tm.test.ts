@@ -12,7 +12,7 @@ import { isAlive } from '../helpers/test-daemon.js';
 import { runTm, spawnTm, startDaemon, unusedPort, type TmResult } from '../helpers/tm-process.js';
 
 /**
- * The built `tm` against the built taskmasterd, both as processes (issue 3, SPEC §6): every
+ * The built `tm` against the built taskmasterd, both as processes (issue 3, docs/tm.md): every
  * command in text and --json, every exit status, and what each did to the daemon, checked on
  * its event log and on the processes themselves.
  */

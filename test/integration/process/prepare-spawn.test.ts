@@ -12,7 +12,7 @@ import {
 } from '../../../src/process/prepare-spawn.js';
 import { makeSpec } from '../../helpers/spec.js';
 
-/** What is checked before a spawn, so that each failure says what is wrong (STYLE §4). */
+/** What is checked before a spawn, so that each failure says what is wrong. */
 
 const NOT_EXECUTABLE = fileURLToPath(new URL('../../fixtures/not-executable.txt', import.meta.url));
 const ENV = { PATH: '/usr/bin:/bin' };

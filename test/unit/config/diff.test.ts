@@ -3,7 +3,7 @@ import { diff, RESTART_KEYS, SUPERVISION_KEYS } from '../../../src/config/diff.j
 import type { ProgramSpec } from '../../../src/domain/types.js';
 import { makeSpec } from '../../helpers/spec.js';
 
-/** SPEC §4, row by row, after Supervisor's `test_diff_to_active_*`. */
+/** What a reload changes (docs/config.md), after Supervisor's `test_diff_to_active_*`. */
 
 const WEB = makeSpec({ name: 'web', numprocs: 2 });
 const DB = makeSpec({ name: 'db' });
@@ -46,7 +46,7 @@ describe('diff (SPEC §4)', () => {
         'autostart',
         'exitcodes',
         'priority',
-        // beyond SPEC §4's list: the throttle's cap is supervision too, applied in place
+        // the throttle's cap is supervision too, applied in place (docs/config.md)
         'restartDelayMaxMs',
         'startRetries',
         'startTimeMs',

@@ -4,7 +4,7 @@ import type { StoredEvent } from '../../../src/domain/types.js';
 import { makeSpec } from '../../helpers/spec.js';
 import { makeStoredEvent } from '../../helpers/events.js';
 
-/** The daemon log's words for transitions and reloads (SPEC §5), verbatim. */
+/** The daemon log's words for transitions and reloads, verbatim. */
 
 const ev = (overrides: Partial<StoredEvent>) => makeStoredEvent({ atMs: 0, ...overrides });
 

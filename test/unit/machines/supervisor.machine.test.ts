@@ -249,7 +249,7 @@ describe('supervisor machine: reload plans (SPEC §4)', () => {
     expect(h.ctx().retiring.size).toBe(0);
   });
 
-  // SPEC §4: removed → "stopped, then forgotten"; an instance already at rest has nothing to stop
+  // a removed program is stopped, then forgotten; an instance already at rest has nothing to stop
   // (plan.apply runs forgetRetired too: no snapshot will come from an instance already at rest)
   it('a removed program whose instances already rest is forgotten at once', () => {
     const h = booted();
@@ -613,7 +613,7 @@ describe('supervisor machine: shutdown', () => {
     expect(h.state('web:0')).toBe('stopped');
   });
 
-  // Regression, SPEC §4 "stopped, then forgotten": `forgetRetired` ran only on a child's snapshot,
+  // Regression (stopped, then forgotten): `forgetRetired` ran only on a child's snapshot,
   // so retirees already at rest were never forgotten and `shutdownDone` (retiring empty) never held
   it('a shutdown after a reload retired resting instances finishes', () => {
     const h = booted();
