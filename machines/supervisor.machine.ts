@@ -45,7 +45,7 @@ export type SupervisorEvent =
   /** A child's new snapshot (`syncSnapshot`); the id after the prefix is the child's. */
   | { type: `xstate.snapshot.${string}` };
 
-/** The state an instance actor is in, as the SPEC names it (nested states report their parent). */
+/** The state an instance actor is in, as users see it (nested states report their parent). */
 export function instanceState(ref: InstanceRef): State {
   const value = ref.getSnapshot().value;
   return (typeof value === 'string' ? value : Object.keys(value)[0]) as State;

@@ -125,7 +125,7 @@ describe('a signal while the daemon is starting', () => {
   });
 });
 
-describe('SIGHUP reload (SPEC §4)', () => {
+describe('SIGHUP reload', () => {
   it('a program added is started, one added with autostart false is not', async () => {
     const sb = Sandbox.create(programs(program('web')));
     const d = await sb.start();

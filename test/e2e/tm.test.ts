@@ -98,7 +98,7 @@ describe('tm status', () => {
     expect(s.sandbox.processesOf('web:0')).toEqual([pid]);
   });
 
-  it('--json prints the fields of SPEC §6 for the instances named', async () => {
+  it('--json prints the fields of docs/tm.md for the instances named', async () => {
     const s = await setUp();
     const before = Date.now();
     const r = await s.tm('status', 'web', 'bad:0', 'job', '--json');
@@ -471,7 +471,7 @@ describe('tm log', () => {
     expect((await s.tm('log', '--limit', '1')).stdout.split('\n')).toHaveLength(2);
   });
 
-  it('--json prints the events with the fields of SPEC §6', async () => {
+  it('--json prints the events with the fields of docs/tm.md', async () => {
     const s = await setUp();
     const events = json<Record<string, unknown>[]>(await s.tm('log', 'job:0', '--json'));
     const rows = s.sandbox.events({ names: ['job:0'] });

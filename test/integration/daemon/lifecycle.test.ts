@@ -343,7 +343,7 @@ function waitForFile(file: string): Promise<string> {
   return waitFor(interval(20).pipe(map(() => file)), existsSync, `${file} to exist`);
 }
 
-describe('crash loops (SPEC §3, issue 7)', () => {
+describe('crash loops (issue 7)', () => {
   const LOOP = `
     cmd: sh -c 'exit 3'
     starttime: 0

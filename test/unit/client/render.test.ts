@@ -242,7 +242,7 @@ describe('events', () => {
     ).toBe('2026-11-24 21:25:10.703  web:0  exited -> backoff  (crash-loop)  waits 0.4 s');
   });
 
-  it('gives --json the names of SPEC §6', () => {
+  it('gives --json the names of docs/tm.md', () => {
     expect(eventJson(event({ seq: 7, pid: 42, exitCode: 3, revision: 2 }))).toEqual({
       seq: 7,
       time: NOW,

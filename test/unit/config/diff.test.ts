@@ -32,14 +32,14 @@ const CHANGED: {
   stderrLimit: { stderrLimit: { maxBytes: 0, backups: 10 } },
 };
 
-describe('diff (SPEC §4)', () => {
-  it("the restart keys are the SPEC's: cmd (as argv), env, workingdir, umask, user, stdout, stderr", () => {
+describe('diff', () => {
+  it("the restart keys are docs/config.md's: cmd (as argv), env, workingdir, umask, user, stdout, stderr", () => {
     expect([...RESTART_KEYS].sort()).toEqual(
       ['argv', 'env', 'workingdir', 'umask', 'user', 'stdout', 'stderr'].sort(),
     );
   });
 
-  it("the supervision keys are the SPEC's", () => {
+  it("the supervision keys are docs/config.md's", () => {
     expect([...SUPERVISION_KEYS].sort()).toEqual(
       [
         'autorestart',

@@ -446,7 +446,7 @@ describe('instance machine: states × events', () => {
         expect(keyOf(next.value)).toBe(row.to);
         expect(actions.map(describeAction)).toEqual(row.actions);
         if (row.context !== undefined) expect(next.context).toMatchObject(row.context);
-        // `record` comes before any effect, and there is one for every change of SPEC state
+        // `record` comes before any effect, and there is one for every change of a user-visible state
         const types = actions.map((a) => a.type);
         const firstEffect = types.findIndex((t) => ['spawn', 'signalGroup', 'watch'].includes(t));
         const firstRecord = types.indexOf('record');

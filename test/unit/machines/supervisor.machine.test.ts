@@ -211,7 +211,7 @@ describe('supervisor machine: plan.apply at boot', () => {
   });
 });
 
-describe('supervisor machine: reload plans (SPEC §4)', () => {
+describe('supervisor machine: reload plans', () => {
   it('a removed program: its instances stop, highest first, then are forgotten', () => {
     const h = booted();
     const web0 = h.ref('web:0');
@@ -302,7 +302,7 @@ describe('supervisor machine: reload plans (SPEC §4)', () => {
 
   // autorestart is decided once, when the process exits (instance.machine.test.ts `exited ×
   // spec.update`); a later spec.update does not decide it again
-  it('supervision keys only: an exited instance stays exited (SPEC §3: until a user starts it)', () => {
+  it('supervision keys only: an exited instance stays exited (until a user starts it)', () => {
     const h = booted();
     const web = { ...WEB, autorestart: 'never' as const };
     h.apply(CONFIG, [web, WORKER, DB]);
