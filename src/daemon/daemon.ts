@@ -346,6 +346,17 @@ export class Daemon {
     return instanceSpec(spec, index);
   }
 
+  /**
+   * Every instance that has an actor, those of the config first in its order. An instance of the
+   * config may have none yet (before boot, during a reload), and one a reload removed may still
+   * be stopping.
+   */
+  private allInstances(): string[] {
+    const { instances } = this.supervisor.getSnapshot().context;
+    const inConfig = this.resolve(['all']).filter((name) => instances.has(name));
+    return [...new Set([...inConfig, ...instances.keys()])];
+  }
+
   /** Instance names matching what a user typed (`web:1`, `web`, `web:*`, `all`). */
   resolve(targets: readonly string[]): string[] {
     const programs = new Map(this.config.programs.map((p) => [p.name, p.numprocs]));
@@ -355,7 +366,7 @@ export class Daemon {
   status(names?: readonly string[]): InstanceStatus[] {
     // by program in config order, then index: not in the order the actors were made, which
     // puts an instance added by a reload after the other programs
-    const selected = names ?? this.resolve(['all']);
+    const selected = names ?? this.allInstances();
     return selected.map((name) => {
       const ref = this.instanceRef(name);
       const { context } = ref.getSnapshot();
