@@ -4,12 +4,13 @@ import type { AlertEvent, EmailSection } from '../config/types.js';
 import { TaskmasterError } from '../domain/errors.js';
 import type { StoredEvent } from '../domain/types.js';
 import type { AlertCursor, AlertLog } from '../eventlog/alert-log.js';
+import { ThrottledLog } from '../rpc/throttled-log.js';
 import { AlertDigest, type Alert } from './alert-digest.js';
 import { alertOf, isRun } from './classify.js';
 import { digest } from './digest.js';
 import { lastLines, type LastLines } from './last-lines.js';
 import { MailQueue, type QueuedMail } from './mail-queue.js';
-import { describeMailError, sendSmtp, type SendMail } from './mailer.js';
+import { describeMailError, sendSmtp, SOCKET_TIMEOUT_MS, type SendMail } from './mailer.js';
 import {
   bodyOf,
   droppedNotice,
@@ -40,8 +41,14 @@ export const ALERT_TIMINGS: Readonly<AlertTimings> = Object.freeze({
   cursorIdleMs: 5000,
 });
 
-/** Rows of an instance read back, at most, to learn whether its run is a recovery. */
-const LOOKBACK_ROWS = 500;
+/** A bug of the alerts that comes at every event is said in full once, then counted this often. */
+const BUG_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * How long a shutdown waits past its deadline for the reply to a mail already being sent: the
+ * mailer's own socket timeout bounds the send, this only guards against a send that never ends.
+ */
+const IN_FLIGHT_MS = SOCKET_TIMEOUT_MS + 1000;
 
 /** An instance as the alerts see it: its state now, and the file its mail quotes (or null). */
 export type AlertInstance = InstanceNow & { output: string | null };
@@ -97,11 +104,17 @@ export class Alerts {
   private readonly alerted = new Map<string, boolean>();
   private lastCursorWriteMs = 0;
   private isClosed = false;
+  private readonly bugs: ThrottledLog;
 
   constructor(private readonly deps: AlertsDeps) {
     this.email = deps.email;
     this.timings = { ...ALERT_TIMINGS, ...deps.timings };
     this.send = deps.send ?? sendSmtp;
+    this.bugs = new ThrottledLog(
+      (line) => deps.log.error(line),
+      BUG_LOG_INTERVAL_MS,
+      (n) => `mail: internal error ${n} more times`,
+    );
     this.queue = new MailQueue<DigestMail>({
       send: (mail, dropped) => this.deliver(mail, dropped),
       maxQueued: this.timings.maxQueued,
@@ -110,22 +123,28 @@ export class Alerts {
       sent: (mail, response, attempts) => this.sent(mail, response, attempts),
       failed: (mail, error, attempt, retryInMs) => this.failed(mail, error, attempt, retryInMs),
       dropped: (mail) => this.dropped(mail),
+      internalError: (error, callback) => this.bug(`after a mail was ${callback}`, error),
     });
+    // Nothing in this pipeline may throw: rxjs would rethrow it on a timer, an uncaughtException
+    // that shuts the daemon down. A bug loses the alerts it was holding, and says so.
     this.digesting = this.alerts$
       .pipe(
         digest({
           windowMs: () => this.email.digestMs,
           seed: () => (this.open = new AlertDigest()),
-          add: (d, alert) => d.add(alert),
+          add: (d, alert) => this.add(d, alert),
           flush$: this.flush$,
         }),
       )
-      .subscribe((d) => this.closeDigest(d));
+      .subscribe({
+        next: (d) => this.closeDigest(d),
+        error: (error: unknown) => this.bug('the digests stopped', error),
+      });
     // a log that alerts were never on for (or turned off since) owes nothing: start from now
     const stored = deps.write(
       () => deps.store.cursor() ?? deps.store.setCursor(deps.store.lastSeq()),
     );
-    this.cursor = stored ?? { seq: 0, stream: randomUUID() };
+    this.cursor = stored ?? { seq: 0, stream: randomUUID(), sinceSeq: 0 };
     this.lastSeen = this.cursor.seq;
     if (stored !== undefined) this.replay();
   }
@@ -152,8 +171,18 @@ export class Alerts {
     const deadline = Date.now() + this.timings.flushMs;
     this.flush$.next();
     await within(this.building, this.timings.flushMs);
-    const left = await this.queue.flush(Math.max(0, deadline - Date.now()));
+    await this.queue.flush(Math.max(0, deadline - Date.now()));
+    // no new attempt from here; a mail the server is taking now must still move the cursor
+    this.queue.close();
+    if (this.queue.isSending) {
+      this.deps.log.info(
+        `mail: still sending at the end of the ${this.timings.flushMs / 1000} s; waiting for the server's reply`,
+      );
+      await this.queue.settle(IN_FLIGHT_MS);
+    }
     this.advance(true);
+    // digests still being written count too: their alerts are owed like those of a queued mail
+    const left = this.owed.size;
     this.close();
     if (left > 0) {
       const mails = left === 1 ? '1 mail' : `${left} mails`;
@@ -242,25 +271,56 @@ export class Alerts {
     return hadAlerted ? 'recovered' : null;
   }
 
-  /** Read back from the log, for an instance not seen since the start: did it alert before this run? */
+  /**
+   * Read back from the log, for an instance not seen since the start: did it alert before this
+   * run, since alerts were turned on? One row answers: its newest alert or run.
+   */
   private alertedBefore(e: StoredEvent): boolean {
     try {
       const before = e.seq > 0 ? e.seq : this.lastSeen + 1;
-      for (const row of this.deps.store.before(e.name, before, LOOKBACK_ROWS)) {
-        if (isRun(row)) return false;
-        if (alertOf(row, this.email.events) !== null) return true;
-      }
+      const wanted = this.email.events;
+      const row = this.deps.store.lastAlertOrRun(e.name, this.cursor.sinceSeq, before, {
+        fatal: wanted.includes('fatal'),
+        spawnError: wanted.includes('spawn-error'),
+        crashLoop: wanted.includes('crash-loop'),
+        unexpected: wanted.includes('unexpected'),
+      });
+      return row !== null && !isRun(row) && alertOf(row, wanted) !== null;
     } catch (error) {
       this.deps.log.error(`mail: cannot read the history of ${e.name}: ${String(error)}`);
     }
     return false;
   }
 
+  private add(d: AlertDigest, alert: Alert): void {
+    try {
+      d.add(alert);
+    } catch (error) {
+      const row = alert.event.seq > 0 ? ` (event ${alert.event.seq})` : '';
+      this.bug(`the ${alert.kind} alert of ${alert.event.name}${row} is lost`, error);
+    }
+  }
+
   private closeDigest(d: AlertDigest): void {
-    if (this.open === d) this.open = null;
-    this.owed.add(d);
-    // in order: mails leave in the order of their alerts, whatever reading the files takes
-    this.building = this.building.then(() => this.build(d));
+    try {
+      if (this.open === d) this.open = null;
+      this.owed.add(d);
+      // in order: mails leave in the order of their alerts, whatever reading the files takes
+      this.building = this.building.then(() => this.build(d));
+    } catch (error) {
+      this.owed.delete(d);
+      this.bug(`the mail of ${alertsText(d.count)} is lost`, error);
+    }
+  }
+
+  /** A bug of the alerts: said (in full the first time), and never thrown into the daemon. */
+  private bug(what: string, error: unknown): void {
+    try {
+      const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      this.bugs.say(`mail: internal error, ${what}: ${text}`, 'errors');
+    } catch {
+      // the daemon log itself failed: there is nowhere left to say it
+    }
   }
 
   private async build(d: AlertDigest): Promise<void> {
@@ -312,6 +372,7 @@ export class Alerts {
 
   private sent(mail: DigestMail, response: string, attempts: number): void {
     this.owed.delete(mail.digest);
+    if (this.isClosed) return;
     // on record before it is said: whoever reads the line may count on the cursor
     this.advance(true);
     const tries = attempts > 1 ? `, at attempt ${attempts}` : '';

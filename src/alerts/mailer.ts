@@ -20,6 +20,9 @@ export class MailSetupError extends Error {
   override name = 'MailSetupError';
 }
 
+/** The longest silence of the server in a send: also bounds a shutdown's wait for a reply. */
+export const SOCKET_TIMEOUT_MS = 30_000;
+
 /**
  * Timeouts much shorter than nodemailer's (2 min to connect, 10 min of silence): a mail server
  * that hangs must not hold the queue, nor a shutdown, for minutes.
@@ -27,7 +30,7 @@ export class MailSetupError extends Error {
 const TIMEOUTS = {
   connectionTimeout: 10_000,
   greetingTimeout: 10_000,
-  socketTimeout: 30_000,
+  socketTimeout: SOCKET_TIMEOUT_MS,
   dnsTimeout: 10_000,
 };
 
