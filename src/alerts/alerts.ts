@@ -102,6 +102,8 @@ export class Alerts {
   private building: Promise<void> = Promise.resolve();
   /** Per instance: whether it alerted since it last stayed up (for `recovered`). */
   private readonly alerted = new Map<string, boolean>();
+  /** Instances a reload removed after they alerted: where their lookback stops, if they come back. */
+  private readonly removedAt = new Map<string, number>();
   private lastCursorWriteMs = 0;
   private isClosed = false;
   private readonly bugs: ThrottledLog;
@@ -154,6 +156,19 @@ export class Alerts {
     if (this.isClosed) return;
     this.take(e);
     this.advance(false);
+  }
+
+  /**
+   * After a reload: instances no longer in the config are forgotten, so that a program added
+   * back later starts afresh (its first run is no recovery of the old one's failures).
+   */
+  forgetRemoved(): void {
+    for (const [name, hasAlerted] of this.alerted) {
+      if (this.deps.instance(name) !== null) continue;
+      this.alerted.delete(name);
+      // the log still has its failures: a lookback must not reach them
+      if (hasAlerted) this.removedAt.set(name, this.lastSeen);
+    }
   }
 
   /** A reload's new section: the next alerts, digest window and mail use it. */
@@ -262,12 +277,14 @@ export class Alerts {
     const kind = alertOf(e, wanted);
     if (kind !== null) {
       this.alerted.set(e.name, true);
+      this.removedAt.delete(e.name);
       return kind;
     }
     if (!isRun(e)) return null;
     const hadAlerted =
       wanted.includes('recovered') && (this.alerted.get(e.name) ?? this.alertedBefore(e));
     this.alerted.set(e.name, false);
+    this.removedAt.delete(e.name);
     return hadAlerted ? 'recovered' : null;
   }
 
@@ -279,7 +296,8 @@ export class Alerts {
     try {
       const before = e.seq > 0 ? e.seq : this.lastSeen + 1;
       const wanted = this.email.events;
-      const row = this.deps.store.lastAlertOrRun(e.name, this.cursor.sinceSeq, before, {
+      const since = Math.max(this.cursor.sinceSeq, this.removedAt.get(e.name) ?? 0);
+      const row = this.deps.store.lastAlertOrRun(e.name, since, before, {
         fatal: wanted.includes('fatal'),
         spawnError: wanted.includes('spawn-error'),
         crashLoop: wanted.includes('crash-loop'),
