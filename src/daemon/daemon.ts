@@ -435,9 +435,7 @@ export class Daemon {
     this.config = { ...next, daemon: this.config.daemon, server: this.config.server };
     this.rotator.update(outputLimits(this.config.programs));
     this.supervisor.send({ type: 'plan.apply', plan, cause: 'reload' });
-    if (JSON.stringify(next.email) !== JSON.stringify(previousEmail)) {
-      this.reloadAlerts(next.email);
-    }
+    this.reloadAlerts(next.email, previousEmail);
     return { plan, summary, revision: this.revision };
   }
 
@@ -619,20 +617,30 @@ export class Daemon {
     }
   }
 
-  /** A reload changed the email section: alerts start, take the new settings, or stop. */
-  private reloadAlerts(email: EmailSection | null): void {
+  /** After a reload: alerts forget removed instances, and start, take the new settings, or stop. */
+  private reloadAlerts(email: EmailSection | null, previous: EmailSection | null): void {
     const alerts = this.alerts;
+    alerts?.forgetRemoved();
+    if (JSON.stringify(email) === JSON.stringify(previous)) return;
     if (email === null) {
       this.alerts = null;
       if (alerts === null) return;
       this.log.info('mail: the email section is gone, alerts stop once what they owe is sent');
-      // what was owed is sent (or given up on); then nothing is owed any more
+      // what was owed is sent (or given up on); then nothing is owed any more, unless alerts
+      // were turned on again meanwhile: those pick up from this cursor
       this.alertsRetiring = this.alertsRetiring
         .then(() => alerts.flush('off'))
-        .then(() => void this.guard.run(() => this.alertStore.clearCursor()))
+        .then(() => {
+          if (this.config.email === null) this.guard.run(() => this.alertStore.clearCursor());
+        })
         .catch((error: unknown) => this.alertsFailed(error));
     } else if (alerts === null) {
-      this.alerts = this.openAlerts(email);
+      // after the alerts being turned off have sent what they owe: both at once would read and
+      // write the one cursor, and mail the same alerts twice
+      this.alertsRetiring = this.alertsRetiring.then(() => {
+        if (this.config.email !== email || this.alerts !== null || this.stopping !== null) return;
+        this.alerts = this.openAlerts(email);
+      });
     } else {
       alerts.configure(email);
       this.log.info('mail: the email section changed; the next alerts and mails follow it');
