@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { AlertDigest } from '../../../src/alerts/alert-digest.js';
 import type { AlertTimings } from '../../../src/alerts/alerts.js';
 import { TaskmasterError } from '../../../src/domain/errors.js';
 import { LogLines } from '../../helpers/log-lines.js';
@@ -188,6 +189,27 @@ describe('alert mails', () => {
     expect(Number(/at attempt (\d+)/.exec(sent)![1])).toBe(smtp.attempts);
     await stop();
     expect(smtp.mails).toHaveLength(1);
+  }, 20_000);
+
+  // review of issue 9: rxjs rethrew it on a timer, an uncaughtException that shut the daemon down
+  it('a bug in the digests is logged, loses only its alert, and the next ones are mailed', async () => {
+    const add = vi.spyOn(AlertDigest.prototype, 'add').mockImplementationOnce(() => {
+      throw new Error('boom in add');
+    });
+    onTestFinished(() => add.mockRestore());
+    const { td, smtp, logs, stop } = await setup({
+      programs: "  flaky:\n    cmd: sh -c 'exit 1'\n    startretries: 1\n",
+      email: email('events: [fatal, unexpected]', 'digest: 0.2'),
+    });
+    await logs.wait(
+      /ERROR mail: internal error, the unexpected alert of flaky:0 \(event \d+\) is lost: Error: boom in add/,
+    );
+    await td.waitState('flaky:0', 'fatal');
+    const [mail] = await smtp.waitMails(1, 'the mail of the alerts after the bug');
+    // the lost one is not in it: the fatal alone
+    expect(mail!.subject).toBe(`[taskmaster@${HOST}] FATAL flaky:0`);
+    expect(mail!.text).toMatch(/^1 alert on /);
+    await stop();
   }, 20_000);
 
   it('a server down while alerts pile up: the queue stays bounded, and the next mail says what was dropped', async () => {
