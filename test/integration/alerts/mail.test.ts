@@ -3,6 +3,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { AlertDigest } from '../../../src/alerts/alert-digest.js';
+import { alertLog } from '../../../src/eventlog/alert-log.js';
+import { openEventDb } from '../../../src/eventlog/db.js';
 import type { AlertTimings } from '../../../src/alerts/alerts.js';
 import { TaskmasterError } from '../../../src/domain/errors.js';
 import { LogLines } from '../../helpers/log-lines.js';
@@ -210,6 +212,28 @@ describe('alert mails', () => {
     expect(mail!.subject).toBe(`[taskmaster@${HOST}] FATAL flaky:0`);
     expect(mail!.text).toMatch(/^1 alert on /);
     await stop();
+  }, 20_000);
+
+  // review of issue 9: the reply came after the deadline, the cursor stayed, the next start re-sent it
+  it('a mail in flight at the shutdown deadline: its reply is waited for, and the cursor passes it', async () => {
+    const { td, smtp, logs, stop } = await setup({
+      programs: "  flaky:\n    cmd: sh -c 'exit 1'\n    startretries: 0\n",
+      email: email('events: [fatal]', 'digest: 0'),
+      timings: { flushMs: 300 },
+    });
+    const release = smtp.holdReplies();
+    const fatal = await td.waitState('flaky:0', 'fatal');
+    await smtp.waitMails(1, 'the mail, its reply held');
+    const stopping = stop();
+    await logs.wait(
+      /INFO mail: still sending at the end of the 0\.3 s; waiting for the server's reply/,
+    );
+    release();
+    await stopping;
+    await logs.wait(/INFO mail: sent to .* FATAL flaky:0 \(1 alert\): 250 /);
+    const db = openEventDb(join(td.dir, 'taskmaster.db'));
+    onTestFinished(() => void db.close());
+    expect(alertLog(db).cursor()!.seq).toBeGreaterThanOrEqual(fatal.seq);
   }, 20_000);
 
   it('a server down while alerts pile up: the queue stays bounded, and the next mail says what was dropped', async () => {
