@@ -10,7 +10,7 @@ import { alertOf, isRun } from './classify.js';
 import { digest } from './digest.js';
 import { lastLines, type LastLines } from './last-lines.js';
 import { MailQueue, type QueuedMail } from './mail-queue.js';
-import { describeMailError, sendSmtp, SOCKET_TIMEOUT_MS, type SendMail } from './mailer.js';
+import { describeMailError, sendSmtp, type SendMail } from './mailer.js';
 import {
   bodyOf,
   droppedNotice,
@@ -43,12 +43,6 @@ export const ALERT_TIMINGS: Readonly<AlertTimings> = Object.freeze({
 
 /** A bug of the alerts that comes at every event is said in full once, then counted this often. */
 const BUG_LOG_INTERVAL_MS = 10_000;
-
-/**
- * How long a shutdown waits past its deadline for the reply to a mail already being sent: the
- * mailer's own socket timeout bounds the send, this only guards against a send that never ends.
- */
-const IN_FLIGHT_MS = SOCKET_TIMEOUT_MS + 1000;
 
 /** An instance as the alerts see it: its state now, and the file its mail quotes (or null). */
 export type AlertInstance = InstanceNow & { output: string | null };
@@ -118,7 +112,7 @@ export class Alerts {
       (n) => `mail: internal error ${n} more times`,
     );
     this.queue = new MailQueue<DigestMail>({
-      send: (mail, dropped) => this.deliver(mail, dropped),
+      send: (mail, dropped, onData) => this.deliver(mail, dropped, onData),
       maxQueued: this.timings.maxQueued,
       retryFirstMs: this.timings.retryFirstMs,
       retryMaxMs: this.timings.retryMaxMs,
@@ -187,13 +181,20 @@ export class Alerts {
     this.flush$.next();
     await within(this.building, this.timings.flushMs);
     await this.queue.flush(Math.max(0, deadline - Date.now()));
-    // no new attempt from here; a mail the server is taking now must still move the cursor
+    // No new attempt from here. A mail whose data the server has may be taken yet: its reply
+    // must move the cursor, or the next start mails it again. That wait is bounded by the
+    // deadline again, so a server that hangs holds a shutdown at most twice flushMs; a send
+    // not that far (a server that never greets) is given up at once, its alerts still owed.
     this.queue.close();
-    if (this.queue.isSending) {
+    if (this.queue.isDelivering) {
       this.deps.log.info(
-        `mail: still sending at the end of the ${this.timings.flushMs / 1000} s; waiting for the server's reply`,
+        `mail: still sending at the end of the ${this.timings.flushMs / 1000} s; waiting up to ${this.timings.flushMs / 1000} s more for the server's reply`,
       );
-      await this.queue.settle(IN_FLIGHT_MS);
+      if (!(await this.queue.settle(this.timings.flushMs))) {
+        this.deps.log.warn(
+          `mail: no reply from the server ${this.timings.flushMs / 1000} s later; the mail is sent again at the next start`,
+        );
+      }
     }
     this.advance(true);
     // digests still being written count too: their alerts are owed like those of a queued mail
@@ -374,7 +375,7 @@ export class Alerts {
     }
   }
 
-  private async deliver(mail: DigestMail, dropped: number): Promise<string> {
+  private async deliver(mail: DigestMail, dropped: number, onData: () => void): Promise<string> {
     const d = mail.digest;
     const seqs = d.firstSeq === null ? null : `${d.firstSeq}-${d.lastSeq}`;
     const notice = dropped > 0 ? droppedNotice(dropped, this.timings.maxQueued) : '';
@@ -384,6 +385,7 @@ export class Alerts {
       // the same digest sent again after a crash has the same id, which mail clients fold
       messageId: seqs === null ? null : `${this.cursor.stream}.${seqs}@${this.deps.host}`,
       headers: seqs === null ? {} : { 'X-Taskmaster-Events': seqs },
+      onData,
     });
     return receiptText(receipt);
   }

@@ -9,9 +9,10 @@ export type QueuedMail = {
 export type MailQueueOptions<M extends QueuedMail> = {
   /**
    * Sends one mail; `dropped` alerts of earlier mails were lost and the mail should say so.
-   * Resolves with the server's reply, rejects with why it was not taken.
+   * Resolves with the server's reply, rejects with why it was not taken. `onData` is called
+   * once the server may take the mail (its data is being sent): see isDelivering.
    */
-  send: (mail: M, dropped: number) => Promise<string>;
+  send: (mail: M, dropped: number, onData: () => void) => Promise<string>;
   /** Mails that may wait besides the one being sent; past it the oldest waiting is dropped. */
   maxQueued: number;
   /** The wait after a first failure; it doubles with each failure of the same mail, up to max. */
@@ -43,6 +44,8 @@ export class MailQueue<M extends QueuedMail> {
   private readonly idle: (() => void)[] = [];
   /** The send under way, settled (never rejected) when its outcome has been told. */
   private inFlight: Promise<void> | null = null;
+  /** Whether the send under way has handed the server its data. */
+  private hasData = false;
 
   constructor(private readonly options: MailQueueOptions<M>) {}
 
@@ -99,9 +102,13 @@ export class MailQueue<M extends QueuedMail> {
     return isSettled;
   }
 
-  /** Whether a mail is being sent now. */
-  get isSending(): boolean {
-    return this.sending !== null;
+  /**
+   * Whether the mail being sent now may already be the server's: its data went out and the
+   * reply is awaited. A send still connecting or greeting (a server that hangs) is not: dropping
+   * it loses nothing, its alerts are still owed.
+   */
+  get isDelivering(): boolean {
+    return this.sending !== null && this.hasData;
   }
 
   /**
@@ -129,6 +136,7 @@ export class MailQueue<M extends QueuedMail> {
         waitMs = this.options.retryFirstMs;
       }
       this.sending = mail;
+      this.hasData = false;
       attempt += 1;
       const dropped = this.droppedAlerts;
       let settled: () => void = () => {};
@@ -136,11 +144,14 @@ export class MailQueue<M extends QueuedMail> {
       let outcome: { response: string } | { error: unknown };
       // only the send in the try: a callback that throws must not make a sent mail look failed
       try {
-        outcome = { response: await this.options.send(mail, dropped) };
+        outcome = {
+          response: await this.options.send(mail, dropped, () => (this.hasData = true)),
+        };
       } catch (error) {
         outcome = { error };
       }
       this.sending = null;
+      this.hasData = false;
       if ('response' in outcome) {
         const { response } = outcome;
         const attempts = attempt;

@@ -226,7 +226,7 @@ describe('alert mails', () => {
     await smtp.waitMails(1, 'the mail, its reply held');
     const stopping = stop();
     await logs.wait(
-      /INFO mail: still sending at the end of the 0\.3 s; waiting for the server's reply/,
+      /INFO mail: still sending at the end of the 0\.3 s; waiting up to 0\.3 s more for the server's reply/,
     );
     release();
     await stopping;
@@ -234,6 +234,22 @@ describe('alert mails', () => {
     const db = openEventDb(join(td.dir, 'taskmaster.db'));
     onTestFinished(() => void db.close());
     expect(alertLog(db).cursor()!.seq).toBeGreaterThanOrEqual(fatal.seq);
+  }, 20_000);
+
+  it('a reply that never comes holds the shutdown one deadline more, and the mail stays owed', async () => {
+    const { td, smtp, logs, stop } = await setup({
+      programs: "  flaky:\n    cmd: sh -c 'exit 1'\n    startretries: 0\n",
+      email: email('events: [fatal]', 'digest: 0'),
+      timings: { flushMs: 300 },
+    });
+    onTestFinished(smtp.holdReplies());
+    const fatal = await td.waitState('flaky:0', 'fatal');
+    await smtp.waitMails(1, 'the mail, its reply held');
+    await stop();
+    await logs.wait(/WARN mail: no reply from the server 0\.3 s later; the mail is sent again/);
+    const db = openEventDb(join(td.dir, 'taskmaster.db'));
+    onTestFinished(() => void db.close());
+    expect(alertLog(db).cursor()!.seq).toBeLessThan(fatal.seq);
   }, 20_000);
 
   it('a server down while alerts pile up: the queue stays bounded, and the next mail says what was dropped', async () => {
