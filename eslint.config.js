@@ -83,6 +83,18 @@ export default tseslint.config(
     ['src/rpc/**'],
     up('config', 'process', 'eventlog', 'alerts', 'daemon', 'client', 'bin', 'machines'),
   ),
-  layer(['src/client/**'], up('daemon', 'eventlog', 'process', 'machines')),
+  layer(
+    ['src/alerts/**'],
+    up('process', 'rpc', 'daemon', 'client', 'bin', 'machines', 'xmlrpc', 'import'),
+  ),
+  layer(
+    ['src/xmlrpc/**'],
+    up('process', 'eventlog', 'alerts', 'daemon', 'client', 'bin', 'machines', 'import'),
+  ),
+  layer(
+    ['src/import/**'],
+    up('process', 'eventlog', 'rpc', 'alerts', 'daemon', 'client', 'bin', 'machines', 'xmlrpc'),
+  ),
+  layer(['src/client/**'], up('daemon', 'eventlog', 'process', 'machines', 'alerts', 'xmlrpc')),
   layer(['src/bin/**'], up('config', 'process', 'eventlog', 'rpc', 'alerts', 'machines')),
 );

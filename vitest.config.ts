@@ -8,7 +8,7 @@ export default defineConfig({
     reporters: ['default', './test/helpers/plain-summary.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
-    // Stray process warnings and unhandled rejections fail the run (STYLE §5).
+    // Stray process warnings and unhandled rejections fail the run.
     dangerouslyIgnoreUnhandledErrors: false,
   },
 });

@@ -9,7 +9,7 @@ import {
 } from '../src/domain/types.js';
 
 /**
- * One instance's lifecycle (SPEC §3), after Supervisor's `process.py`. The machine decides; its
+ * One instance's lifecycle, after Supervisor's `process.py`. The machine decides; its
  * effects (`record`, `spawn`, `signalGroup`) are named here and implemented by the daemon, so this
  * file does no I/O and every transition can be checked with XState's pure `transition()`.
  */
@@ -37,7 +37,7 @@ export type InstanceContext = {
   pendingStart: Cause | null;
   /** When the current process started (epoch ms): a run's length decides the crash-loop wait. */
   startedAtMs: number | null;
-  /** The wait the next quick exit from `running` will have (SPEC §3: 0, 0.1 s, 0.2 s … cap). */
+  /** The wait the next quick exit from `running` will have (0, 0.1 s, 0.2 s … up to the cap). */
   loopWaitMs: number;
   /** How long the current (or last) backoff waits, and why it was entered. */
   backoffMs: number;
@@ -55,7 +55,7 @@ export type InstanceEvent =
   | { type: 'proc.spawnFailed'; failure: SpawnFailure }
   | { type: 'proc.exited'; exit: ExitInfo; atMs: number };
 
-/** A run shorter than this ends in a quick exit, which makes the crash-loop wait grow (SPEC §3). */
+/** A run shorter than this ends in a quick exit, which makes the crash-loop wait grow. */
 export const CRASH_LOOP_RUN_MS = 60_000;
 /** The first crash-loop wait; each quick exit after it doubles the wait, up to restartdelaymax. */
 export const CRASH_LOOP_FIRST_WAIT_MS = 100;
@@ -139,7 +139,7 @@ export const instanceMachine = setup({
     resetRetries: assign({ retries: 0 }),
     // a user's start forgets both counts: the retries and the crash-loop wait
     resetCounts: assign({ retries: 0, loopWaitMs: 0 }),
-    /** 1 s, 2 s, 3 s … after the 1st, 2nd, 3rd failed start (SPEC §3); a transient one waits 1 s. */
+    /** 1 s, 2 s, 3 s … after the 1st, 2nd, 3rd failed start; a transient one waits 1 s. */
     waitForRetry: assign(({ context, event }) =>
       event.type === 'proc.spawnFailed' && isTransient(event.failure)
         ? { backoffMs: TRANSIENT_RETRY_MS, backoffCause: 'spawn-error' as const }
@@ -149,7 +149,7 @@ export const instanceMachine = setup({
           },
     ),
     /**
-     * The crash-loop throttle (SPEC §3), decided at an exit from `running`: the first restart is
+     * The crash-loop throttle, decided at an exit from `running`: the first restart is
      * at once; each further exit less than a minute after its run started doubles the wait, from
      * 0.1 s up to restartdelaymax; a run of a minute resets it. restartdelaymax 0 never waits.
      */
@@ -162,7 +162,7 @@ export const instanceMachine = setup({
       const next = wait === 0 ? Math.min(CRASH_LOOP_FIRST_WAIT_MS, cap) : Math.min(wait * 2, cap);
       return { backoffMs: wait, loopWaitMs: next, backoffCause: wait > 0 ? 'crash-loop' : null };
     }),
-    // a start replayed from the event log continues the count it had (SPEC §7)
+    // a start replayed from the event log continues the count it had (daemon/boot.ts)
     resetRetriesUnlessReplay: assign({
       retries: ({ context }) => (context.pendingStart === 'replay' ? context.retries : 0),
     }),
@@ -215,7 +215,7 @@ export const instanceMachine = setup({
         case 'never':
           return false;
         case 'unexpected':
-          // death by signal is always unexpected (SPEC §3)
+          // death by signal is always unexpected (docs/config.md, autorestart)
           return exit === null || exit.code === null || !context.spec.exitcodes.includes(exit.code);
       }
     },
@@ -377,7 +377,7 @@ export const instanceMachine = setup({
           target: 'stopped',
           actions: ['queueStart', record('backoff', 'stopped', byEvent)],
         },
-        // a crash-loop wait is the daemon's choice, which a user may overrule (SPEC §3); a
+        // a crash-loop wait is the daemon's choice, which a user may overrule; a
         // failed start's backoff is part of the start under way
         start: {
           guard: 'isCrashLoopWait',

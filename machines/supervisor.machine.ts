@@ -1,5 +1,6 @@
 import { assign, enqueueActions, setup, type ActorRefFrom } from 'xstate';
 import type { ProgramChange, ReloadPlan } from '../src/domain/reload-plan.js';
+import { instanceSpec } from '../src/domain/instance-spec.js';
 import { instanceName } from '../src/domain/names.js';
 import { REST_STATES, type Cause, type ProgramSpec, type State } from '../src/domain/types.js';
 import { instanceMachine } from './instance.machine.js';
@@ -44,7 +45,7 @@ export type SupervisorEvent =
   /** A child's new snapshot (`syncSnapshot`); the id after the prefix is the child's. */
   | { type: `xstate.snapshot.${string}` };
 
-/** The state an instance actor is in, as the SPEC names it (nested states report their parent). */
+/** The state an instance actor is in, as users see it (nested states report their parent). */
 export function instanceState(ref: InstanceRef): State {
   const value = ref.getSnapshot().value;
   return (typeof value === 'string' ? value : Object.keys(value)[0]) as State;
@@ -95,10 +96,14 @@ function levelsForShutdown(context: SupervisorContext): string[][] {
   return [...levels.values()];
 }
 
-/** Instance names of a change that exist before and after it (neither added nor taken away). */
-function keptNames(change: Extract<ProgramChange, { kind: 'changed' }>): string[] {
+function indexOf(name: string): number {
+  return Number(name.slice(name.lastIndexOf(':') + 1));
+}
+
+/** Indexes of a change's instances that exist before and after it (neither added nor taken away). */
+function keptIndexes(change: Extract<ProgramChange, { kind: 'changed' }>): number[] {
   const kept = change.spec.numprocs - change.addedIndexes.length;
-  return Array.from({ length: kept }, (_, i) => instanceName(change.spec.name, i));
+  return Array.from({ length: kept }, (_, i) => i);
 }
 
 export const supervisorMachine = setup({
@@ -144,7 +149,12 @@ export const supervisorMachine = setup({
         };
         const ref = spawn('instance', {
           id: `${name}#${++spawned}`,
-          input: { name, spec, startCause: boot.startCause, retries: boot.retries },
+          input: {
+            name,
+            spec: instanceSpec(spec, indexOf(name)),
+            startCause: boot.startCause,
+            retries: boot.retries,
+          },
           syncSnapshot: true,
         });
         instances.set(name, ref);
@@ -160,11 +170,12 @@ export const supervisorMachine = setup({
       const toStart: string[] = [];
       for (const change of event.plan) {
         if (change.kind !== 'changed') continue;
-        for (const name of keptNames(change)) {
+        for (const index of keptIndexes(change)) {
+          const name = instanceName(change.spec.name, index);
           const ref = context.instances.get(name);
           if (ref === undefined) continue;
-          enqueue.sendTo(ref, { type: 'spec.update', spec: change.spec });
-          if (!change.restart) continue;
+          enqueue.sendTo(ref, { type: 'spec.update', spec: instanceSpec(change.spec, index) });
+          if (!change.restartIndexes.includes(index)) continue;
           const state = instanceState(ref);
           // a live instance is restarted on the new command; a fatal one is tried again with it,
           // since fixing the config is the usual cure; stopped and exited ones stay at rest

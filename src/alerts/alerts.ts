@@ -4,7 +4,6 @@ import type { AlertEvent, EmailSection } from '../config/types.js';
 import { TaskmasterError } from '../domain/errors.js';
 import type { StoredEvent } from '../domain/types.js';
 import type { AlertCursor, AlertLog } from '../eventlog/alert-log.js';
-import { ThrottledLog } from '../rpc/throttled-log.js';
 import { AlertDigest, type Alert } from './alert-digest.js';
 import { alertOf, isRun } from './classify.js';
 import { digest } from './digest.js';
@@ -41,9 +40,6 @@ export const ALERT_TIMINGS: Readonly<AlertTimings> = Object.freeze({
   cursorIdleMs: 5000,
 });
 
-/** A bug of the alerts that comes at every event is said in full once, then counted this often. */
-const BUG_LOG_INTERVAL_MS = 10_000;
-
 /** An instance as the alerts see it: its state now, and the file its mail quotes (or null). */
 export type AlertInstance = InstanceNow & { output: string | null };
 
@@ -61,6 +57,11 @@ export type AlertsDeps = {
   /** null: no longer in the config. */
   instance: (name: string) => AlertInstance | null;
   log: AlertsLog;
+  /**
+   * A bug of the alerts (never a mail error): it may come at every event, so the daemon says it
+   * in full once and then counts it (`kind` groups the repeats).
+   */
+  bug: (line: string, kind: string) => void;
   host: string;
   configFile: string;
   /** The mail's signature: `taskmasterd 4242, config /etc/taskmaster.yaml`. */
@@ -74,7 +75,7 @@ type DigestMail = QueuedMail & { digest: AlertDigest };
 export type TestMailResult = { to: string[]; response: string; rejected: string[] };
 
 /**
- * Email alerts as a projection of the event log (SPEC §5): transitions come in (the rows a
+ * Email alerts as a projection of the event log (ARCHITECTURE.md): transitions come in (the rows a
  * previous run stored but never mailed first, then the live ones), alerts are folded into
  * digests, and each digest goes out as one mail through a queue that never makes supervision
  * wait. The cursor in the event log is the last seq mailed: it passes a digest only once its mail
@@ -100,17 +101,11 @@ export class Alerts {
   private readonly removedAt = new Map<string, number>();
   private lastCursorWriteMs = 0;
   private isClosed = false;
-  private readonly bugs: ThrottledLog;
 
   constructor(private readonly deps: AlertsDeps) {
     this.email = deps.email;
     this.timings = { ...ALERT_TIMINGS, ...deps.timings };
     this.send = deps.send ?? sendSmtp;
-    this.bugs = new ThrottledLog(
-      (line) => deps.log.error(line),
-      BUG_LOG_INTERVAL_MS,
-      (n) => `mail: internal error ${n} more times`,
-    );
     this.queue = new MailQueue<DigestMail>({
       send: (mail, dropped, onData) => this.deliver(mail, dropped, onData),
       maxQueued: this.timings.maxQueued,
@@ -336,7 +331,7 @@ export class Alerts {
   private bug(what: string, error: unknown): void {
     try {
       const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
-      this.bugs.say(`mail: internal error, ${what}: ${text}`, 'errors');
+      this.deps.bug(`mail: internal error, ${what}: ${text}`, 'errors');
     } catch {
       // the daemon log itself failed: there is nowhere left to say it
     }

@@ -1,13 +1,10 @@
 import { TaskmasterError } from '../domain/errors.js';
-import { VERSION } from '../domain/version.js';
-import { readToken } from '../rpc/auth.js';
-import { RpcConnection } from '../rpc/connection.js';
+import type { RpcConnection } from '../rpc/connection.js';
 import { parseArgv, type GlobalOptions, type Invocation } from './argv.js';
-import { runShell } from './shell.js';
 import { lines, type Command, type Io, type Session } from './command.js';
-import { findDaemon } from './daemon-address.js';
 import { EXIT, exitCodeFor } from './exit-codes.js';
 import { commandHelp, generalHelp, helpCommand } from './commands/help.js';
+import { importCommand } from './commands/import.js';
 import { log } from './commands/log.js';
 import { mail } from './commands/mail.js';
 import { pid } from './commands/pid.js';
@@ -34,6 +31,7 @@ export const COMMANDS: readonly Command[] = [
   reload,
   shutdown,
   mail,
+  importCommand,
   helpCommand(() => COMMANDS),
 ];
 
@@ -67,6 +65,8 @@ export async function runClient(
     const inv = parse(argv);
     if (inv.command === null && !inv.global.version && !inv.global.help) {
       // no command: the interactive shell (or, from a pipe, a script of commands)
+      // the shell's code (readline, history, completion) only for the shell
+      const { runShell } = await import('./shell.js');
       return await runShell(inv.global, io, version, {
         commands: COMMANDS,
         parse,
@@ -142,35 +142,16 @@ function checkArity(c: Command, args: readonly string[]): void {
   }
 }
 
+/**
+ * The authenticated connection to the daemon of `global`'s config. Its code (the wire, msgpack,
+ * the config's server section) is loaded only by the commands that talk to the daemon.
+ */
 export async function connect(
   global: GlobalOptions,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<RpcConnection> {
-  const daemon = findDaemon(global, env);
-  const token = readToken(daemon.tokenfile);
-  try {
-    // named in the daemon's event log beside each action it asks
-    return await RpcConnection.open(daemon.endpoint, token, undefined, `tm ${VERSION}`);
-  } catch (error) {
-    if (!(error instanceof TaskmasterError)) throw error;
-    // the hint names the config the user gave, not a generic one
-    if (error.code === 'UNREACHABLE') {
-      throw new TaskmasterError('UNREACHABLE', error.message, {
-        hint: `is it running? start it with taskmasterd -c ${daemon.configFile}`,
-        cause: error,
-      });
-    }
-    // something answered hello in another protocol (an HTTP server, say): not a daemon of ours
-    if (error.code === 'BAD_FRAME' || error.code === 'FRAME_TOO_LARGE') {
-      const { host, port } = daemon.endpoint;
-      throw new TaskmasterError(
-        'UNREACHABLE',
-        `cannot reach taskmasterd at ${host}:${port}: what listens there does not speak its protocol (${error.message})`,
-        { hint: `check --port, or server.port in ${daemon.configFile}`, cause: error },
-      );
-    }
-    throw error;
-  }
+  const { connectDaemon } = await import('./connect-daemon.js');
+  return await connectDaemon(global, env);
 }
 
 /** `tm: message` and `hint: …` on stderr; the exit status for the error. */

@@ -1,6 +1,6 @@
 import { EXIT } from './exit-codes.js';
 import { jsonText, lines, type Command } from './command.js';
-import { actionLines } from './render.js';
+import { actionLines, asAsked } from './render.js';
 
 /** start, stop and restart: the same shape, one daemon method each. */
 export function controlCommand(
@@ -16,8 +16,10 @@ export function controlCommand(
       ...details,
       '',
       'One line an instance: `web:0: started`, or `web:1: ERROR …` with the reason; the exit',
-      'status is 1 when any of them failed. --json prints the results as an array of',
-      '{name, ok, message, code}.',
+      'status is 1 when any of them failed. An instance already stopped (for stop) or started',
+      '(for start) is no failure: `web:1: already stopped`. --json prints the results as an',
+      'array of {name, ok, message, code}: code is null on success, else an error code; one',
+      'already as asked has ok true and code NOT_RUNNING (stop) or ALREADY_STARTED (start).',
     ],
     options: [
       {
@@ -28,10 +30,10 @@ export function controlCommand(
     arity: { min: 1, max: null },
     run: async (session, { args, options }) => {
       const connection = await session.connect();
-      const results = await connection.call(action, {
-        names: [...args],
-        wait: !options.has('no-wait'),
-      });
+      const results = asAsked(
+        action,
+        await connection.call(action, { names: [...args], wait: !options.has('no-wait') }),
+      );
       session.io.stdout(session.json ? jsonText(results) : lines(actionLines(results)));
       return results.every((r) => r.ok) ? EXIT.ok : EXIT.failed;
     },

@@ -1,4 +1,5 @@
-import { loadServerSection } from '../config/load.js';
+import { cutServerSection, readConfigText } from '../config/config-text.js';
+import { plainServerSection, type ServerAddress } from '../config/plain-server-section.js';
 import { ConfigError } from '../domain/errors.js';
 import type { Endpoint } from '../rpc/connection.js';
 import { UsageError } from './usage-error.js';
@@ -14,10 +15,10 @@ export type DaemonAddress = {
  * Where the daemon listens and where its token is, from its own config file (`-c FILE`, else
  * $TM_CONFIG), as `supervisorctl -c` does; `--host` and `--port` override the address.
  */
-export function findDaemon(
+export async function findDaemon(
   given: { config: string | null; host: string | null; port: number | null },
   env: Readonly<Record<string, string | undefined>>,
-): DaemonAddress {
+): Promise<DaemonAddress> {
   const configFile = given.config ?? (env.TM_CONFIG === '' ? undefined : env.TM_CONFIG);
   if (configFile === undefined) {
     throw new UsageError(
@@ -27,7 +28,7 @@ export function findDaemon(
   }
   let server;
   try {
-    server = loadServerSection(configFile);
+    server = await readServerSection(configFile);
   } catch (error) {
     // the file named is wrong for tm: that is how tm was called
     if (error instanceof ConfigError) throw new UsageError(error.message);
@@ -45,4 +46,16 @@ export function findDaemon(
     endpoint: { host: given.host ?? server.host, port },
     tokenfile: server.tokenfile,
   };
+}
+
+/**
+ * The server section of `file`: read by its lines when they are of the plain shape, else parsed
+ * with the YAML package, loaded only then (it is most of what tm would otherwise load).
+ */
+async function readServerSection(file: string): Promise<ServerAddress> {
+  const cut = cutServerSection(readConfigText(file));
+  const plain = cut === null ? null : plainServerSection(cut === 'absent' ? null : cut.text, file);
+  if (plain !== null) return plain;
+  const { loadServerSection } = await import('../config/load.js');
+  return loadServerSection(file);
 }

@@ -91,6 +91,30 @@ export function formatAgo(ms: number): string {
   return `${days} ${days === 1 ? 'day' : 'days'} ago`;
 }
 
+/**
+ * start/stop as the user means them, "make it so" (as `systemctl stop`): an instance the daemon
+ * left alone because it was already in the asked state is a success, `already stopped` or
+ * `already started`, and keeps the daemon's code (NOT_RUNNING, ALREADY_STARTED) for --json.
+ * Only the refusal codes are read so: a start's NOT_RUNNING is a stop that came before it was
+ * running, a real failure. A restart is never refused (it starts a stopped instance).
+ */
+export function asAsked(
+  action: 'start' | 'stop' | 'restart',
+  results: readonly ActionResult[],
+): ActionResult[] {
+  const already =
+    action === 'stop'
+      ? { code: 'NOT_RUNNING', message: 'already stopped' }
+      : action === 'start'
+        ? { code: 'ALREADY_STARTED', message: 'already started' }
+        : null;
+  return results.map((r) =>
+    already !== null && !r.ok && r.code === already.code
+      ? { ...r, ok: true, message: already.message }
+      : r,
+  );
+}
+
 /** start/stop/restart/signal: `web:0: started`, `web:1: ERROR spawn error: …`. */
 export function actionLines(results: readonly ActionResult[]): string[] {
   return results.map((r) => `${r.name}: ${r.ok ? '' : 'ERROR '}${r.message}`);
@@ -138,7 +162,7 @@ export function formatTime(ms: number): string {
   return `${date} ${time}.${String(d.getMilliseconds()).padStart(3, '0')}`;
 }
 
-/** An event as `tm log --json` prints it (SPEC §6: `time` in epoch ms, `exitcode`). */
+/** An event as `tm log --json` prints it (docs/tm.md: `time` in epoch ms, `exitcode`). */
 export type EventJson = {
   seq: number;
   time: number;

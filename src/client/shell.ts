@@ -1,10 +1,10 @@
-import { constants } from 'node:os';
 import { createInterface, type Interface } from 'node:readline';
 import { splitCommand } from '../config/split-command.js';
 import { TaskmasterError } from '../domain/errors.js';
 import type { RpcConnection } from '../rpc/connection.js';
 import type { GlobalOptions, Invocation } from './argv.js';
 import type { Command, Io } from './command.js';
+import { completeLine, typedTabs, type Completion } from './complete-line.js';
 import { findDaemon } from './daemon-address.js';
 import { EXIT } from './exit-codes.js';
 import { historyFile, loadHistory, saveHistory } from './history.js';
@@ -33,9 +33,6 @@ export type ShellStreams = {
 const LEAVE = new Set(['exit', 'quit']);
 /** How long completion trusts the names it fetched (a double Tab asks once, not twice). */
 const NAMES_TTL_MS = 2000;
-/** Commands whose arguments are instance names (completed from the daemon). */
-const TAKES_NAMES = new Set(['status', 'start', 'stop', 'restart', 'signal', 'pid', 'log', 'tail']);
-const SIGNALS = Object.keys(constants.signals).map((s) => s.replace(/^SIG/, ''));
 
 /**
  * `tm` without a command: a control shell, every one-shot command at a prompt, with readline's
@@ -54,7 +51,7 @@ export async function runShell(
   },
 ): Promise<number> {
   // the address is known before anything is asked: a config tm cannot use is a usage error
-  const { endpoint } = findDaemon(global, io.env);
+  const { endpoint } = await findDaemon(global, io.env);
   const shell = new Shell(global, io, version, deps, streams);
   const where = `${endpoint.host}:${endpoint.port}`;
   return shell.run(`tm ${where}> `, where);
@@ -91,7 +88,7 @@ class Shell {
         ? {
             history: loadHistory(file),
             historySize: 1000,
-            completer: (line: string, done: (e: null, r: [string[], string]) => void) =>
+            completer: (line: string, done: (e: null, r: Completion) => void) =>
               void this.complete(line).then((r) => done(null, r)),
           }
         : {}),
@@ -194,26 +191,17 @@ class Shell {
     this.rl.prompt();
   }
 
-  private async complete(line: string): Promise<[string[], string]> {
-    const words = line.split(/\s+/);
-    const word = words.at(-1) ?? '';
-    const match = (candidates: Iterable<string>) => {
-      const hits = [...new Set(candidates)].filter((c) => c.startsWith(word)).sort();
-      return [hits.length === 1 ? [`${hits[0]} `] : hits, word] as [string[], string];
-    };
-    if (words.length <= 1) return match([...this.deps.commands.map((c) => c.name), ...LEAVE]);
-    const command = this.deps.commands.find((c) => c.name === words[0]);
-    if (command === undefined) return [[], word];
-    if (word.startsWith('-')) {
-      const flags = command.options.flatMap((o) =>
-        o.short === undefined ? [o.long] : [o.long, o.short],
-      );
-      return match([...flags, '--json', '--help']);
-    }
-    if (command.name === 'signal' && words.length === 2) return match(SIGNALS);
-    if (command.name === 'help') return match(this.deps.commands.map((c) => c.name));
-    if (!TAKES_NAMES.has(command.name)) return [[], word];
-    return match(await this.instanceNames());
+  private async complete(line: string): Promise<Completion> {
+    const tabs = typedTabs(line);
+    const result = await completeLine(line.slice(0, line.length - tabs), {
+      commands: this.deps.commands,
+      extraFirstWords: [...LEAVE],
+      names: () => this.instanceNames(),
+    });
+    // the Tabs readline took as text were asked as completion: out of the line they go, and
+    // readline lists the candidates, as for Tabs read one at a time
+    for (let i = 0; i < tabs; i++) this.rl.write(null, { name: 'backspace' });
+    return result;
   }
 
   /** Programs, `prog:*` and each `prog:N` the daemon has, and `all`; none if it is unreachable. */

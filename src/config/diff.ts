@@ -1,4 +1,5 @@
 import type { ProgramChange, ReloadPlan, SpecKey } from '../domain/reload-plan.js';
+import { instanceSpec } from '../domain/instance-spec.js';
 import type { ProgramSpec } from '../domain/types.js';
 import { IN_PLACE_FIELDS, RESTART_FIELDS } from './program-keys.js';
 
@@ -10,6 +11,11 @@ export const RESTART_KEYS = RESTART_FIELDS;
 /** Keys applied in place: the processes keep running with the same pid. */
 export const SUPERVISION_KEYS = IN_PLACE_FIELDS;
 
+/**
+ * What a reload changes. Programs are compared instance by instance, with each one's expanded
+ * values (instanceSpec): a change of numprocs that a `%(numprocs)d` sees restarts the instances
+ * kept, and a template whose expansions are unchanged changes nothing.
+ */
 export function diff(old: readonly ProgramSpec[], next: readonly ProgramSpec[]): ReloadPlan {
   const before = new Map(old.map((s) => [s.name, s]));
   const after = new Set(next.map((s) => s.name));
@@ -22,7 +28,7 @@ export function diff(old: readonly ProgramSpec[], next: readonly ProgramSpec[]):
       plan.push({ kind: 'added', spec });
       continue;
     }
-    const keys = changedKeys(prev, spec);
+    const { keys, restartIndexes } = compareKept(prev, spec);
     if (keys.length === 0) {
       plan.push({ kind: 'unchanged', spec });
       continue;
@@ -31,7 +37,8 @@ export function diff(old: readonly ProgramSpec[], next: readonly ProgramSpec[]):
       kind: 'changed',
       spec,
       keys,
-      restart: keys.some((k) => (RESTART_KEYS as readonly string[]).includes(k)),
+      restart: restartIndexes.length > 0,
+      restartIndexes,
       addedIndexes: range(prev.numprocs, spec.numprocs),
       removedIndexes: range(spec.numprocs, prev.numprocs).reverse(),
     });
@@ -39,10 +46,37 @@ export function diff(old: readonly ProgramSpec[], next: readonly ProgramSpec[]):
   return plan;
 }
 
+/** The keys that differ for the instances both configs have, and those to restart. */
+function compareKept(
+  prev: ProgramSpec,
+  spec: ProgramSpec,
+): { keys: SpecKey[]; restartIndexes: number[] } {
+  const kept = Math.min(prev.numprocs, spec.numprocs);
+  // without per-instance values every instance is the program: one comparison says it for all
+  const compared = prev.perInstance === undefined && spec.perInstance === undefined ? 1 : kept;
+  const changed = new Set<SpecKey>();
+  const restartIndexes: number[] = [];
+  for (let i = 0; i < compared; i++) {
+    const keys = changedKeys(instanceSpec(prev, i), instanceSpec(spec, i));
+    for (const k of keys) changed.add(k);
+    if (keys.some(isRestartKey)) restartIndexes.push(i);
+  }
+  const isAll = compared === 1 && restartIndexes.length === 1;
+  return {
+    keys: KEYS.filter((k) => changed.has(k)),
+    restartIndexes: isAll ? range(0, kept) : restartIndexes,
+  };
+}
+
+function isRestartKey(k: SpecKey): boolean {
+  return (RESTART_KEYS as readonly string[]).includes(k);
+}
+
+// `cmd` is the text the user wrote; two spellings of one argv are the same program
+const KEYS = [...RESTART_KEYS, ...SUPERVISION_KEYS, 'numprocs'] as const;
+
 function changedKeys(a: ProgramSpec, b: ProgramSpec): SpecKey[] {
-  // `cmd` is the text the user wrote; two spellings of one argv are the same program
-  const keys = [...RESTART_KEYS, ...SUPERVISION_KEYS, 'numprocs'] as const;
-  return keys.filter((k) => !same(a[k], b[k]));
+  return KEYS.filter((k) => !same(a[k], b[k]));
 }
 
 function same(a: unknown, b: unknown): boolean {

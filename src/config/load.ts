@@ -1,4 +1,3 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import {
   isMap,
   isScalar,
@@ -8,21 +7,30 @@ import {
   type ParsedNode,
   type YAMLError,
 } from 'yaml';
+import * as path from 'node:path';
 import { ConfigError, type ConfigProblem } from '../domain/errors.js';
+import { cutServerSection, MAX_CONFIG_BYTES, readConfigText, readError } from './config-text.js';
+import type { ProgramSpec } from '../domain/types.js';
+import { currentInputs, type ExpansionInputs } from './expand-program.js';
+import { glob } from './glob.js';
 import { indexDocument } from './index-document.js';
-import type { Config, ServerSection } from './types.js';
-import { validateDocument, validateServerSection } from './validate.js';
+import type { Config, IncludedFiles, ServerSection } from './types.js';
+import {
+  checkConfigDocument,
+  checkFragmentDocument,
+  validateServerSection,
+  type IncludePattern,
+  type ProgramPlace,
+} from './validate.js';
+
+export { MAX_CONFIG_BYTES };
 
 /**
- * The largest config file read. A config is a few KiB; a bigger file is more likely a log or a
- * data file named by mistake, and a reload runs on the daemon's event loop, where a long parse
- * stops supervision for its whole length.
+ * Reads and validates a config file and the files its `include` names; a ConfigError carries
+ * every problem they have. Expansions read `inputs` (the daemon's environment and host name).
  */
-export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
-
-/** Reads and validates a config file; a ConfigError carries every problem the file has. */
-export function loadConfig(file: string): Config {
-  return parseConfigText(readConfigText(file), file);
+export function loadConfig(file: string, inputs: ExpansionInputs = currentInputs()): Config {
+  return parseConfigText(readConfigText(file), file, inputs);
 }
 
 /**
@@ -51,13 +59,104 @@ export function loadServerSection(file: string): ServerSection {
   return validateServerSection(whole.source);
 }
 
-/** The Config that `text` describes, as if read from `file` (names messages, anchors paths). */
-export function parseConfigText(text: string, file: string): Config {
+/**
+ * The Config that `text` describes, as if read from `file` (names messages, anchors paths),
+ * with the programs of the files its `include` names (read from the disk at each call, so a
+ * reload sees a new file). A problem in any file refuses the whole config.
+ */
+export function parseConfigText(
+  text: string,
+  file: string,
+  inputs: ExpansionInputs = currentInputs(),
+): Config {
   const { source, errors } = parse(text, file);
   // A document YAML could not parse is only partly built: checking it would add noise, so the
   // syntax errors are reported alone and the rest comes once they are fixed.
   if (errors.length > 0) throw new ConfigError(errors);
-  return validateDocument(source);
+  const main = checkConfigDocument(source, inputs);
+  const problems = [...main.problems];
+  const programs = [...main.value.config.programs];
+  const places = new Map(main.places);
+  const includes: IncludedFiles[] = [];
+  // the main file, or a file two patterns match, is read once
+  const seen = new Set([path.resolve(file)]);
+  for (const pattern of main.value.include) {
+    const matched = matches(pattern, problems);
+    const files = matched.map((m) => shownName(file, pattern, m));
+    includes.push({ pattern: pattern.pattern, files });
+    for (const [i, absolute] of matched.entries()) {
+      if (seen.has(absolute)) continue;
+      seen.add(absolute);
+      const fragment = readFragment(files[i]!, inputs);
+      problems.push(...fragment.problems, ...defineOnce(fragment, places));
+      programs.push(...fragment.programs);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { ...main.value.config, programs, includes };
+}
+
+/** What `include` found that a user may want to know: a pattern that matches no file. */
+export function includeWarnings(config: Config): string[] {
+  return config.includes
+    .filter((i) => i.files.length === 0)
+    .map((i) => `config: include ${i.pattern}: no file matches (nothing added)`);
+}
+
+function matches(pattern: IncludePattern, problems: ConfigProblem[]): string[] {
+  try {
+    return glob(pattern.pattern, pattern.dir);
+  } catch (err) {
+    const where = (err as NodeJS.ErrnoException).path ?? pattern.dir;
+    const message = `cannot look for ${pattern.pattern}: ${readError(err)} (${where})`;
+    problems.push({ ...pattern.at, message, hint: 'check the permissions of the folder' });
+    return [];
+  }
+}
+
+/** A matched file named as the user wrote its pattern: relative to the main file's name. */
+function shownName(file: string, pattern: IncludePattern, absolute: string): string {
+  if (path.isAbsolute(pattern.pattern)) return absolute;
+  return path.join(path.dirname(file), path.relative(pattern.dir, absolute));
+}
+
+type Fragment = {
+  programs: readonly ProgramSpec[];
+  places: ReadonlyMap<string, ProgramPlace>;
+  problems: readonly ConfigProblem[];
+};
+
+function readFragment(file: string, inputs: ExpansionInputs): Fragment {
+  const none = { programs: [], places: new Map<string, ProgramPlace>() };
+  try {
+    const { source, errors } = parse(readConfigText(file), file);
+    if (errors.length > 0) return { ...none, problems: errors };
+    const checked = checkFragmentDocument(source, inputs);
+    return { programs: checked.value, places: checked.places, problems: checked.problems };
+  } catch (err) {
+    // unreadable, too large, or a key given twice: said alone for this file, like the main one's
+    if (err instanceof ConfigError) return { ...none, problems: err.problems };
+    throw err;
+  }
+}
+
+/** A program of a fragment that another file already defines, said at both places. */
+function defineOnce(fragment: Fragment, places: Map<string, ProgramPlace>): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const [name, at] of fragment.places) {
+    const first = places.get(name);
+    if (first === undefined) {
+      places.set(name, at);
+      continue;
+    }
+    problems.push({
+      ...at,
+      keyPath: `programs.${name}`,
+      message: `the program ${name} is defined twice: here and at ${first.file}:${first.line}:${first.col}`,
+      hint: 'define each program in one file only',
+    });
+  }
+  return problems;
 }
 
 /**
@@ -77,111 +176,6 @@ function parse(text: string, file: string, lineShift = 0) {
   return { source: { file, doc, lineCounter }, errors, offsets: doc.errors.map((e) => e.pos[0]) };
 }
 
-/**
- * The text of the file, refused past MAX_CONFIG_BYTES before it is read: the size is taken from
- * the open file, and the read stops one byte past the limit whatever the size said (a file that
- * grows meanwhile, a pipe, /proc).
- */
-function readConfigText(file: string): string {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (err) {
-    throw cannotRead(file, err);
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (stat.isDirectory()) throw cannotRead(file, 'it is a folder');
-    if (stat.size > MAX_CONFIG_BYTES) throw tooLarge(file, `${stat.size} bytes`);
-    const buffer = Buffer.allocUnsafe(MAX_CONFIG_BYTES + 1);
-    let length = 0;
-    for (;;) {
-      let n: number;
-      try {
-        n = readSync(fd, buffer, length, buffer.length - length, null);
-      } catch (err) {
-        throw cannotRead(file, err);
-      }
-      if (n === 0) break;
-      length += n;
-      if (length > MAX_CONFIG_BYTES) throw tooLarge(file, `more than ${MAX_CONFIG_BYTES} bytes`);
-    }
-    return buffer.toString('utf8', 0, length);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function cannotRead(file: string, err: unknown): ConfigError {
-  const why = typeof err === 'string' ? err : readError(err);
-  const message = `cannot read the config file: ${why}`;
-  return new ConfigError([{ file, line: 1, col: 1, keyPath: '', message, hint: null }]);
-}
-
-function tooLarge(file: string, found: string): ConfigError {
-  const message = `the config file is too large: expected at most ${MAX_CONFIG_BYTES} bytes (4 MiB), found ${found}`;
-  const hint = 'check that this is the config file; a config of many programs is a few hundred KiB';
-  return new ConfigError([{ file, line: 1, col: 1, keyPath: '', message, hint }]);
-}
-
-/** A top-level key as most files write it: a plain name at column 0, then ":". */
-const TOP_KEY = /^([A-Za-z0-9_][\w.-]*)[ \t]*:(?:[ \t]|\r?$)/;
-/** A line with nothing in it for YAML: blank, or only a comment. */
-const BLANK = /^[ \t]*(?:#.*)?\r?$/;
-const DOCUMENT_START = /^---[ \t]*(?:#.*)?\r?$/;
-
-/**
- * The lines of the top-level `server:` entry (from its key to the next line that starts at
- * column 0 with something other than a comment), when the root is a block mapping whose every
- * key is a plain name at column 0; 'absent' when such a file has no server key. Null for any
- * other shape (a flow mapping, quoted or complex keys, directives, several documents, `server`
- * twice, a byte-order mark): only a full parse can say where the section is then. In a
- * well-formed file of that shape a column-0 line can only be a root key, so the cut is what a
- * full parse would find.
- */
-function cutServerSection(text: string): { text: string; firstLine: number } | 'absent' | null {
-  let hasKey = false;
-  let start = -1;
-  let firstLine = 0;
-  let end = text.length;
-  let lineNo = 0;
-  for (let at = 0; at < text.length;) {
-    const next = text.indexOf('\n', at);
-    const lineEnd = next === -1 ? text.length : next + 1;
-    lineNo++;
-    const c = text.charCodeAt(at);
-    // indented lines belong to the entry above; before any key they would make an indented root
-    const isIndented = c === 0x20;
-    if (isIndented && hasKey) {
-      at = lineEnd;
-      continue;
-    }
-    const line = text.slice(at, next === -1 ? text.length : next);
-    if (BLANK.test(line)) {
-      at = lineEnd;
-      continue;
-    }
-    if (isIndented) return null;
-    if (DOCUMENT_START.test(line) && !hasKey && lineNo === 1) {
-      at = lineEnd;
-      continue;
-    }
-    const key = TOP_KEY.exec(line)?.[1];
-    if (key === undefined) return null;
-    hasKey = true;
-    if (start >= 0 && end === text.length) end = at;
-    if (key === 'server') {
-      if (start >= 0) return null;
-      start = at;
-      firstLine = lineNo;
-      end = text.length;
-    }
-    at = lineEnd;
-  }
-  if (start < 0) return 'absent';
-  return { text: text.slice(start, end), firstLine };
-}
-
 /** Where the `server:` key and its value lie in the text; null when there is no such key. */
 function serverRange(doc: Document.Parsed): [number, number] | null {
   const root = doc.contents;
@@ -195,14 +189,6 @@ function serverRange(doc: Document.Parsed): [number, number] | null {
 
 function isOutside(offset: number, range: [number, number] | null): boolean {
   return range !== null && (offset < range[0] || offset >= range[1]);
-}
-
-function readError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES') return 'permission denied';
-  if (code === 'EISDIR') return 'it is a folder';
-  return err instanceof Error ? err.message : String(err);
 }
 
 function yamlProblem(

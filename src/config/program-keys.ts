@@ -60,7 +60,7 @@ export const PROGRAM_FIELDS = {
   user: { key: 'user', reload: 'restart', default: null },
   // priority 999 is Supervisor's default, so a program that sets one starts before the rest
   priority: { key: 'priority', reload: 'in-place', default: 999 },
-} as const satisfies { [K in Exclude<keyof ProgramSpec, 'name'>]: FieldRow<K> };
+} as const satisfies { [K in Exclude<keyof ProgramSpec, 'name' | 'perInstance'>]: FieldRow<K> };
 
 export type SpecField = keyof typeof PROGRAM_FIELDS;
 type FieldsOf<C extends ReloadClass> = {

@@ -1,4 +1,5 @@
 import type { FileLimit, ProgramSpec } from '../domain/types.js';
+import type { XmlRpcSection } from './xmlrpc.js';
 
 /** A whole config file, validated; every path is absolute (resolved against the file's folder). */
 export type Config = {
@@ -10,7 +11,12 @@ export type Config = {
   server: ServerSection;
   /** null when the file has no `email` section: no alerts are sent. */
   email: EmailSection | null;
+  /** What each `include` pattern matched, in order; their programs are in `programs`. */
+  includes: readonly IncludedFiles[];
 };
+
+/** An `include` pattern and the files it matched (none is not an error, as in Supervisor). */
+export type IncludedFiles = { pattern: string; files: readonly string[] };
 
 export type DaemonSection = {
   logfile: string;
@@ -21,7 +27,7 @@ export type DaemonSection = {
   eventRetention: EventRetention;
 };
 
-/** How much history the event log keeps (SPEC §5): per instance, and in days. */
+/** How much history the event log keeps (docs/config.md § daemon): per instance, and in days. */
 export type EventRetention = {
   perInstance: number;
   days: number;
@@ -31,10 +37,12 @@ export type ServerSection = {
   host: string;
   port: number;
   tokenfile: string;
+  /** Supervisor's XML-RPC API (docs/xmlrpc.md); absent when not configured: it is off. */
+  xmlrpc?: XmlRpcSection;
 };
 
 /**
- * What can be mailed (SPEC §5), worst first: a give-up, a spawn that failed, an instance held in
+ * What can be mailed (docs/alerts.md), worst first: a give-up, a failed spawn, an instance held in
  * the crash-loop throttle, an unexpected exit, and an instance that alerted running again.
  */
 export const ALERT_EVENTS = [

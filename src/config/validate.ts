@@ -21,10 +21,18 @@ import {
   type ProgramSpec,
 } from '../domain/types.js';
 import { DAEMON_DEFAULTS, EMAIL_DEFAULTS, PROGRAM_DEFAULTS, SERVER_DEFAULTS } from './defaults.js';
+import { checkTemplate, parseTemplate, renderTemplate } from './expand.js';
+import {
+  currentInputs,
+  envValue,
+  expandProgram,
+  type ExpansionInputs,
+  type Written,
+} from './expand-program.js';
 import { PROGRAM_KEYS } from './program-keys.js';
 import { parseSignal, SIGNAL_NAMES } from './signals.js';
 import { indexDocument, type DocumentIndex } from './index-document.js';
-import { splitCommand } from './split-command.js';
+import { XMLRPC_KEYS, xmlrpcSection, type XmlRpcSection, type XmlRpcValues } from './xmlrpc.js';
 import {
   ALERT_EVENTS,
   type Config,
@@ -35,12 +43,15 @@ import {
 } from './types.js';
 
 // The keys of each section, exported so that a test keeps config.example.yaml in sync with them.
-export const TOP_KEYS = ['programs', 'daemon', 'server', 'email'] as const;
+export const TOP_KEYS = ['programs', 'include', 'daemon', 'server', 'email'] as const;
+/** A fragment named by `include` adds programs, and holds nothing else. */
+export const FRAGMENT_KEYS = ['programs'] as const;
 export { PROGRAM_KEYS };
 export const DAEMON_KEYS = ['logfile', 'eventlog', 'pidfile', 'eventretention'] as const;
 export const OUTPUT_KEYS = ['file', 'maxbytes', 'backups'] as const;
 export const RETENTION_KEYS = ['perinstance', 'days'] as const;
-export const SERVER_KEYS = ['host', 'port', 'tokenfile'] as const;
+export const SERVER_KEYS = ['host', 'port', 'tokenfile', 'xmlrpc'] as const;
+export { XMLRPC_KEYS };
 export const EMAIL_KEYS = ['smtp', 'from', 'to', 'events', 'digest'] as const;
 export const SMTP_KEYS = ['host', 'port', 'secure', 'requiretls', 'ca', 'user', 'pass'] as const;
 /** `user` and `pass` may also be `{ file: PATH }` or `{ env: NAME }`: read when a mail is sent. */
@@ -63,18 +74,45 @@ export type ConfigSource = {
  */
 export const MAX_ALIAS_NODES = 1_000_000;
 
-/** The Config a parsed document describes; a ConfigError with every problem found if any. */
-export function validateDocument(source: ConfigSource): Config {
+/** Where a program of a file is defined (its key), so that a second definition can name it. */
+export type ProgramPlace = { file: string; line: number; col: number };
+
+/**
+ * A pattern of `include`, with its expansions applied (relative patterns are relative to the
+ * folder of the main config), and where it is written.
+ */
+export type IncludePattern = {
+  pattern: string;
+  /** The folder relative patterns are taken from. */
+  dir: string;
+  at: { file: string; line: number; col: number; keyPath: string };
+};
+
+/** What one file of the config says, and every problem it has; it is refused if there are any. */
+export type CheckedFile<T> = {
+  value: T;
+  places: ReadonlyMap<string, ProgramPlace>;
+  problems: readonly ConfigProblem[];
+};
+
+/**
+ * The main config file: the Config it describes with its own programs (a fragment's are added
+ * by load.ts), and its include patterns. Duplicate keys are thrown at once, alone.
+ */
+export function checkConfigDocument(
+  source: ConfigSource,
+  inputs: ExpansionInputs = currentInputs(),
+): CheckedFile<{ config: Omit<Config, 'includes'>; include: readonly IncludePattern[] }> {
   const index = indexDocument(source.doc.contents);
   // Which of the two values is meant cannot be known: like a syntax error, reported alone.
   throwDuplicates(source, index, () => true);
-  const w = new Walk(source, index);
+  const w = new Walk(source, index, inputs);
   const root = new Section(
     w,
     { path: '', node: source.doc.contents, offset: 0, keyOffset: 0 },
     TOP_KEYS,
   );
-  const config: Config = {
+  const config = {
     file: path.resolve(source.file),
     // no programs at all is a config too: the daemon then waits for a reload to bring some
     programs: root.read('programs', orNull(programs), []) ?? [],
@@ -82,8 +120,45 @@ export function validateDocument(source: ConfigSource): Config {
     server: server(w, root.section('server', SERVER_KEYS)),
     email: root.isSet('email') ? email(root.section('email', EMAIL_KEYS)) : null,
   };
-  if (w.problems.length > 0) throw new ConfigError(w.problems.sort(byPlace));
-  return config;
+  const patterns = root.read(
+    'include',
+    orNull(listOf(includePattern, 'a list of file patterns')),
+    [],
+  );
+  return {
+    value: { config, include: patterns ?? [] },
+    places: w.places,
+    problems: w.problems.sort(byPlace),
+  };
+}
+
+/** A file named by `include`: its programs; any other top-level key is refused. */
+export function checkFragmentDocument(
+  source: ConfigSource,
+  inputs: ExpansionInputs = currentInputs(),
+): CheckedFile<ProgramSpec[]> {
+  const index = indexDocument(source.doc.contents);
+  throwDuplicates(source, index, () => true);
+  const w = new Walk(source, index, inputs);
+  const root = new Section(
+    w,
+    { path: '', node: source.doc.contents, offset: 0, keyOffset: 0 },
+    FRAGMENT_KEYS,
+    fragmentKeyHint,
+  );
+  return {
+    value: root.read('programs', orNull(programs), []) ?? [],
+    places: w.places,
+    problems: w.problems.sort(byPlace),
+  };
+}
+
+function fragmentKeyHint(key: string): string {
+  if (key === 'include') return 'includes do not nest: write the pattern in the main config';
+  if ((TOP_KEYS as readonly string[]).includes(key)) {
+    return `a file named by include holds only programs: put ${key} in the main config`;
+  }
+  return unknownKeyHint(key, FRAGMENT_KEYS);
 }
 
 /**
@@ -151,14 +226,22 @@ type Reader<T> = (w: Walk, f: Field) => T | undefined;
 class Walk {
   readonly problems: ConfigProblem[] = [];
   readonly dir: string;
+  /** Where each program of the file is defined. */
+  readonly places = new Map<string, ProgramPlace>();
   /** Nodes read through aliases so far, against MAX_ALIAS_NODES. */
   private aliasNodes = 0;
 
   constructor(
     readonly source: ConfigSource,
     private readonly index: DocumentIndex,
+    readonly inputs: ExpansionInputs = currentInputs(),
   ) {
     this.dir = path.dirname(path.resolve(source.file));
+  }
+
+  place(offset: number): ProgramPlace {
+    const { line, col } = this.source.lineCounter.linePos(offset);
+    return { file: this.source.file, line, col };
   }
 
   report(offset: number, keyPath: string, message: string, hint: string | null = null): undefined {
@@ -208,6 +291,7 @@ class Section {
     private readonly w: Walk,
     private readonly self: Field,
     known: readonly string[],
+    hintFor: (key: string) => string = (key) => unknownKeyHint(key, known),
   ) {
     const node = self.node;
     this.isBroken = !isMap(node) && valueOf(node) !== null;
@@ -215,7 +299,7 @@ class Section {
     if (!isMap(node)) return;
     for (const { key, keyOffset, field } of pairs(w, node, self.path)) {
       if (known.includes(key)) this.fields.set(key, field);
-      else w.report(keyOffset, join(self.path, key), 'unknown key', unknownKeyHint(key, known));
+      else w.report(keyOffset, join(self.path, key), 'unknown key', hintFor(key));
     }
   }
 
@@ -241,6 +325,13 @@ class Section {
   /** A sub-section; left out or written with nothing, every key of it takes its default. */
   section(key: string, known: readonly string[]): Section {
     return new Section(this.w, this.fields.get(key) ?? this.absent(key), known);
+  }
+
+  /** A problem at `key`'s value, or at the section's own key for null. */
+  problem(key: string | null, message: string, hint: string | null = null): void {
+    const f = key === null ? undefined : this.fields.get(key);
+    const at = f?.offset ?? this.self.keyOffset;
+    this.w.report(at, key === null ? this.self.path : join(this.self.path, key), message, hint);
   }
 
   private absent(key: string): Field {
@@ -435,15 +526,57 @@ function items<T>(w: Walk, f: Field, seq: YAMLSeq.Parsed, item: Reader<T>): T[] 
   return out;
 }
 
-const command: Reader<{ cmd: string; argv: string[] }> = (w, f) => {
+/** The command as written: it is split into argv once its expansions are applied. */
+const command: Reader<Written<Field>> = (w, f) => {
   const cmd = valueOf(f.node);
   if (typeof cmd !== 'string' || cmd.trim() === '') return w.expected(f, 'the command to run');
-  try {
-    return { cmd, argv: splitCommand(cmd) };
-  } catch (err) {
-    const reason = err instanceof Error ? err.message : String(err);
-    return w.report(f.offset, f.path, `${reason} in ${JSON.stringify(cmd)}`);
-  }
+  return { text: cmd, at: f };
+};
+
+/** A value as written, with where it is, for expandProgram. */
+const written =
+  (what: string): Reader<Written<Field>> =>
+  (w, f) => {
+    const value = text(what)(w, f);
+    return value === undefined ? undefined : { text: value, at: f };
+  };
+
+/**
+ * A file pattern of `include`, relative to the folder of the main config. It may use
+ * `%(here)s`, `%(host_node_name)s` and `%(ENV_NAME)s`, as Supervisor's [include] files does.
+ */
+const includePattern: Reader<IncludePattern> = (w, f) => {
+  const pattern = text('a file pattern like conf.d/*.yaml')(w, f);
+  if (pattern === undefined) return undefined;
+  const { line, col } = w.source.lineCounter.linePos(f.offset);
+  const at = { file: w.source.file, line, col, keyPath: f.path };
+  const template = parseTemplate(pattern);
+  const kindOf = (name: string) =>
+    name === 'here' || name === 'host_node_name' || envValue(w.inputs, name) !== undefined
+      ? ('text' as const)
+      : undefined;
+  const problem =
+    'message' in template
+      ? template
+      : checkTemplate(
+          template,
+          kindOf,
+          () => ['here', 'host_node_name', ...Object.keys(w.inputs.env).map((k) => `ENV_${k}`)],
+          () =>
+            "an include pattern may use here, host_node_name and ENV_ followed by a variable of taskmasterd's environment; write %% for a literal %",
+        );
+  if (problem !== null) return w.report(f.offset, f.path, problem.message, problem.hint);
+  const value = (name: string) =>
+    name === 'here'
+      ? w.dir
+      : name === 'host_node_name'
+        ? w.inputs.hostName
+        : envValue(w.inputs, name)!;
+  return {
+    pattern: renderTemplate(template as Exclude<typeof template, { message: string }>, value),
+    dir: w.dir,
+    at,
+  };
 };
 
 const autorestart: Reader<AutoRestart> = (w, f) => {
@@ -483,12 +616,15 @@ const umask: Reader<number | null> = (w, f) => {
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Extra environment variables; values are kept as written (`1.10` stays "1.10"). */
-const env: Reader<Record<string, string>> = (w, f) => {
+/**
+ * Extra environment variables; values are kept as written (`1.10` stays "1.10"), and expanded
+ * by expandProgram.
+ */
+const env: Reader<(readonly [string, Written<Field>])[]> = (w, f) => {
   const node = f.node;
-  if (valueOf(node) === null) return {};
+  if (valueOf(node) === null) return [];
   if (!isMap(node)) return w.expected(f, 'a mapping of variable names to values');
-  const entries: [string, string][] = [];
+  const entries: (readonly [string, Written<Field>])[] = [];
   for (const { key, keyOffset, field } of pairs(w, node, f.path)) {
     if (!ENV_NAME.test(key)) {
       const what = 'a variable name of letters, digits and "_", not starting with a digit';
@@ -497,10 +633,9 @@ const env: Reader<Record<string, string>> = (w, f) => {
     }
     const value =
       field === undefined ? undefined : scalarText('a string, number or boolean')(w, field);
-    if (value !== undefined) entries.push([key, value]);
+    if (value !== undefined) entries.push([key, { text: value, at: field! }]);
   }
-  // fromEntries defines own properties, so a variable named __proto__ is just a variable
-  return Object.fromEntries(entries);
+  return entries;
 };
 
 /** Any scalar as the text written in the file. */
@@ -534,17 +669,20 @@ const byteSize: Reader<number> = (w, f) => {
   return w.expected(f, 'a size like 50MB (bytes, or with KB, MB or GB)');
 };
 
-/** An output file and, when written as a mapping, how it is rotated (null: the defaults). */
-type OutputFile = { file: string; limit: Partial<FileLimit> | null };
+/**
+ * An output file and, when written as a mapping, how it is rotated (null: the defaults). `file`
+ * is the path as written: a program's is expanded first, then resolved (expandProgram).
+ */
+type OutputFile = { file: Written<Field>; limit: Partial<FileLimit> | null };
 
 /** `PATH`, or `{ file: PATH, maxbytes: 50MB, backups: 10 }`. */
 const outputFile: Reader<OutputFile> = (w, f) => {
   if (!isMap(f.node)) {
-    const file = pathTo('a file path, or a mapping with file, maxbytes and backups')(w, f);
+    const file = written('a file path, or a mapping with file, maxbytes and backups')(w, f);
     return file === undefined ? undefined : { file, limit: null };
   }
   const s = new Section(w, f, OUTPUT_KEYS);
-  const file = s.require('file', pathTo('a file path'));
+  const file = s.require('file', written('a file path'));
   // 0 for either means what it does in Supervisor: never rotated, or truncated without a copy
   const limit: Partial<FileLimit> = {
     ...(s.isSet('maxbytes') && { maxBytes: s.read('maxbytes', byteSize, 0) }),
@@ -553,18 +691,18 @@ const outputFile: Reader<OutputFile> = (w, f) => {
   return file === undefined ? undefined : { file, limit };
 };
 
-function outputOf<K extends 'stdout' | 'stderr'>(
+function limitOf<K extends 'stdout' | 'stderr'>(
   key: K,
   output: OutputFile | null,
   fallback: FileLimit,
-): Record<K, string | null> & Record<`${K}Limit`, FileLimit> {
-  const limit = { ...fallback, ...output?.limit };
-  return { [key]: output?.file ?? null, [`${key}Limit`]: limit } as Record<K, string | null> &
-    Record<`${K}Limit`, FileLimit>;
+): Record<`${K}Limit`, FileLimit> {
+  return { [`${key}Limit`]: { ...fallback, ...output?.limit } } as Record<`${K}Limit`, FileLimit>;
 }
 
-function logOf(output: OutputFile): Pick<DaemonSection, 'logfile' | 'logLimit'> {
-  return { logfile: output.file, logLimit: { ...DAEMON_DEFAULTS.logLimit, ...output.limit } };
+/** The daemon's log: a path of the daemon section, where no expansion applies. */
+function logOf(w: Walk, output: OutputFile | null): Pick<DaemonSection, 'logfile' | 'logLimit'> {
+  const logfile = path.resolve(w.dir, output?.file.text ?? DAEMON_DEFAULTS.logfile);
+  return { logfile, logLimit: { ...DAEMON_DEFAULTS.logLimit, ...output?.limit } };
 }
 
 const PROGRAM_NAME = /^[A-Za-z0-9_.-]+$/;
@@ -582,6 +720,7 @@ const programs: Reader<ProgramSpec[]> = (w, f) => {
       const hint = key.includes(':') ? '":" separates the instance number, as in web:0' : null;
       w.report(keyOffset, keyPath, `expected ${what}, found ${JSON.stringify(key)}`, hint);
     }
+    w.places.set(key, w.place(keyOffset));
     const spec = field === undefined ? undefined : program(w, field, key);
     if (spec !== undefined) specs.push(spec);
   }
@@ -593,11 +732,30 @@ function program(w: Walk, f: Field, name: string): ProgramSpec | undefined {
   const s = new Section(w, f, PROGRAM_KEYS);
   const d = PROGRAM_DEFAULTS;
   const cmd = s.require('cmd', command);
-  return {
+  const numprocs = s.read('numprocs', integer(1, 1000), d.numprocs);
+  const stdout = s.read('stdout', orNull(outputFile), null);
+  const stderr = s.read('stderr', orNull(outputFile), null);
+  const templates = {
     name,
-    cmd: cmd?.cmd ?? '',
-    argv: cmd?.argv ?? [],
-    numprocs: s.read('numprocs', integer(1, 1000), d.numprocs),
+    numprocs,
+    dir: w.dir,
+    env: s.read('env', env, []),
+    // left out, it is the folder of the file the program is in, like every relative path there
+    workingdir: s.read('workingdir', orNull(written('a folder path')), null),
+    stdout: stdout?.file ?? null,
+    stderr: stderr?.file ?? null,
+  };
+  const expanded =
+    cmd === undefined
+      ? undefined
+      : expandProgram({ ...templates, cmd }, w.inputs, (at, message, hint) =>
+          w.report(at.offset, at.path, message, hint),
+        );
+  const spec: ProgramSpec = {
+    name,
+    cmd: '',
+    argv: [],
+    numprocs,
     autostart: s.read('autostart', bool, d.autostart),
     autorestart: s.read('autorestart', autorestart, d.autorestart),
     exitcodes: s.read('exitcodes', listOf(integer(0, 255), 'a list of integers'), d.exitcodes),
@@ -606,22 +764,27 @@ function program(w: Walk, f: Field, name: string): ProgramSpec | undefined {
     stopSignal: s.read('stopsignal', signal, d.stopSignal),
     stopTimeMs: s.read('stoptime', seconds, d.stopTimeMs),
     restartDelayMaxMs: s.read('restartdelaymax', seconds, d.restartDelayMaxMs),
-    ...outputOf('stdout', s.read('stdout', orNull(outputFile), null), d.stdoutLimit),
-    ...outputOf('stderr', s.read('stderr', orNull(outputFile), null), d.stderrLimit),
-    env: s.read('env', env, d.env),
-    // left out, it is the config file's folder, like every other relative path of the config
-    workingdir: s.read('workingdir', orNull(pathTo('a folder path')), null) ?? w.dir,
+    stdout: null,
+    ...limitOf('stdout', stdout, d.stdoutLimit),
+    stderr: null,
+    ...limitOf('stderr', stderr, d.stderrLimit),
+    env: d.env,
+    workingdir: w.dir,
     umask: s.read('umask', umask, d.umask),
     user: s.read('user', orNull(text('a user name')), d.user),
     priority: s.read('priority', anyInteger, d.priority),
   };
+  // a program that cannot be expanded is reported: the file is refused, the spec never used
+  if (expanded === undefined) return spec;
+  const values = { ...spec, ...expanded.shared };
+  return expanded.perInstance === null ? values : { ...values, perInstance: expanded.perInstance };
 }
 
 function daemon(w: Walk, s: Section): DaemonSection {
   const d = DAEMON_DEFAULTS;
   const file = pathTo('a file path');
   return {
-    ...logOf(s.read('logfile', outputFile, { file: path.resolve(w.dir, d.logfile), limit: null })),
+    ...logOf(w, s.read('logfile', outputFile, null)),
     eventlog: s.read('eventlog', file, path.resolve(w.dir, d.eventlog)),
     pidfile: s.read('pidfile', file, path.resolve(w.dir, d.pidfile)),
     eventRetention: retention(s.section('eventretention', RETENTION_KEYS)),
@@ -639,12 +802,38 @@ function retention(s: Section): DaemonSection['eventRetention'] {
 
 function server(w: Walk, s: Section): ServerSection {
   const d = SERVER_DEFAULTS;
+  const rpc = s.isSet('xmlrpc') ? xmlrpc(s.section('xmlrpc', XMLRPC_KEYS)) : undefined;
   return {
     host: s.read('host', text('a host name or address'), d.host),
     // 0 lets the system pick a free port, which tests use
     port: s.read('port', integer(0, 65535), d.port),
     tokenfile: s.read('tokenfile', pathTo('a file path'), path.resolve(w.dir, d.tokenfile)),
+    ...(rpc !== undefined && { xmlrpc: rpc }),
   };
+}
+
+const XMLRPC_READERS: { [K in keyof XmlRpcValues]: Reader<NonNullable<XmlRpcValues[K]>> } = {
+  host: text('a host name or address'),
+  port: integer(0, 65535),
+  socket: pathTo('a socket path'),
+  username: text('a user name'),
+  password: scalarText('a password'),
+  public: bool,
+};
+
+/** Undefined after a problem: the config is refused anyway. */
+function xmlrpc(s: Section): XmlRpcSection | undefined {
+  const read = <K extends keyof XmlRpcValues>(key: K) =>
+    s.read(key, orNull(XMLRPC_READERS[key]), null) as XmlRpcValues[K];
+  const values: XmlRpcValues = {
+    host: read('host'),
+    port: read('port'),
+    socket: read('socket'),
+    username: read('username'),
+    password: read('password'),
+    public: read('public'),
+  };
+  return xmlrpcSection(values, (key, message, hint) => s.problem(key, message, hint));
 }
 
 function email(s: Section): EmailSection {

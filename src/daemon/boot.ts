@@ -3,7 +3,7 @@ import type { Recovered } from '../eventlog/replay.js';
 import type { ProgramSpec } from '../domain/types.js';
 
 /**
- * How an instance begins when the daemon starts, from what its previous run recorded (SPEC §7):
+ * How an instance begins when the daemon starts, from what its previous run recorded (README.md):
  * what a user stopped stays stopped, what a user started is started, an instance that was live
  * when the daemon died is started again with its retry count, and the rest follows autostart.
  * A process still alive from the previous run is adopted instead (see main.ts), never restarted.

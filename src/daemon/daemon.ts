@@ -9,7 +9,7 @@ import {
   type InstanceRef,
 } from '../../machines/supervisor.machine.js';
 import { diff, type ReloadPlan } from '../config/diff.js';
-import { loadConfig } from '../config/load.js';
+import { includeWarnings, loadConfig } from '../config/load.js';
 import type { Config, EmailSection } from '../config/types.js';
 import {
   Alerts,
@@ -19,6 +19,7 @@ import {
 } from '../alerts/alerts.js';
 import { ConfigError, TaskmasterError } from '../domain/errors.js';
 import { instanceName, parseInstanceName, resolveTargets } from '../domain/names.js';
+import { instanceSpec } from '../domain/instance-spec.js';
 import type { Cause, LogRow, ProgramSpec, StoredEvent } from '../domain/types.js';
 import {
   appendRevision,
@@ -50,7 +51,10 @@ import { instanceMachineWithEffects } from './effects.js';
 import { claimPidfile, releasePidfile } from './pidfile.js';
 import type { InstanceStatus } from '../rpc/protocol.js';
 import { rpcHandlers } from './handlers.js';
+import { startXmlRpc } from './xmlrpc-port.js';
+import type { XmlRpcServer } from '../xmlrpc/server.js';
 import { RpcServer, type RpcLimits } from '../rpc/server.js';
+import { ThrottledLog } from '../rpc/throttled-log.js';
 import { ensureToken } from '../rpc/auth.js';
 import type { AddressInfo } from 'node:net';
 import { openTextLog, type TextLog } from './text-log.js';
@@ -60,6 +64,7 @@ import { RetentionKeeper } from './retention.js';
 import { subscribeSafely } from './subscribe-safely.js';
 import { WorkQueue } from './work-queue.js';
 import { writeGuard, type WriteGuard } from './write-guard.js';
+import { CommitBatch } from './commit-batch.js';
 
 export type DaemonOptions = {
   configFile: string;
@@ -75,6 +80,8 @@ export type ReloadResult = { plan: ReloadPlan; summary: string; revision: number
 const STRAY_STOP_MS = 10_000;
 /** What a shutdown may take beyond its instances' stoptimes before it kills what is left. */
 const SHUTDOWN_MARGIN_MS = 5_000;
+/** A bug of the alerts repeated at every event is said once, then counted this often. */
+const ALERT_BUG_LOG_MS = 10_000;
 
 /**
  * The composition root: config, event log, supervisor actor and its instance actors. The only
@@ -92,6 +99,8 @@ export class Daemon {
   private readonly register: ProcessRegister;
   /** Every write to the event log: a full disk is said once, counted, never thrown. */
   private readonly guard: WriteGuard;
+  /** A burst's writes in one commit, every act and publication after it (commit-batch.ts). */
+  private readonly batch: CommitBatch;
   private readonly retention: RetentionKeeper;
   private readonly supervisor: Actor<typeof supervisorMachine>;
   private readonly lastEventAt = new Map<string, number>();
@@ -105,6 +114,8 @@ export class Daemon {
   /** Resolves once a shutdown, however asked for, has stopped everything. */
   readonly stopped: Promise<void> = new Promise((resolve) => (this.markStopped = resolve));
   private server: RpcServer | null = null;
+  /** Supervisor's XML-RPC API, beside the RPC on the same handlers; null when off. */
+  private xmlrpc: XmlRpcServer | null = null;
   /** Keeps the programs' output files at their maxbytes (copy, then truncate). */
   private readonly rotator: OutputRotator;
   /** Each rotation, told in the same step as its truncate (for tail -f). */
@@ -115,6 +126,12 @@ export class Daemon {
   private alerts: Alerts | null = null;
   /** Alerts a reload turned off, sending what they owe before they let go of the cursor. */
   private alertsRetiring: Promise<void> = Promise.resolve();
+  /** A bug of the alerts that comes at every event: said in full once, then counted. */
+  private readonly alertBugs = new ThrottledLog(
+    (line) => this.log.error(line),
+    ALERT_BUG_LOG_MS,
+    (n) => `mail: internal error ${n} more times`,
+  );
 
   private constructor(config: Config, options: DaemonOptions) {
     this.config = config;
@@ -124,6 +141,9 @@ export class Daemon {
     this.guard = writeGuard(`event log ${config.daemon.eventlog}`, this.log, {
       relieve: () => relieveEventDb(this.db),
     });
+    this.batch = new CommitBatch(this.db, this.guard, (error) =>
+      this.log.error(`internal error after a commit: ${(error as Error).stack ?? String(error)}`),
+    );
     this.revision =
       this.guard.run(() =>
         appendRevision(
@@ -135,6 +155,7 @@ export class Daemon {
     this.log.info(
       `taskmasterd ${process.pid} starting with ${config.file} (revision ${this.revision})`,
     );
+    for (const warning of includeWarnings(config)) this.log.warn(warning);
     if (config.programs.length === 0) {
       this.log.info(
         'no programs in the config: waiting for a reload (SIGHUP, tm reload) to bring some',
@@ -199,7 +220,7 @@ export class Daemon {
     const instance = instanceMachineWithEffects({
       append: createAppend(this.db, () => this.revision),
       register: this.register,
-      guard: this.guard,
+      batch: this.batch,
       queue,
       publish: (e) => events.next(e),
       log: this.log,
@@ -263,26 +284,29 @@ export class Daemon {
     this.rotator.update(outputLimits(this.config.programs));
     this.supervisor.start();
     this.retention.start();
-    this.supervisor.send({
-      type: 'plan.apply',
-      plan: diff([], this.config.programs),
-      cause: 'autostart',
-      boot,
-    });
-    for (const [name, p] of adopt) {
-      const ref = this.instanceRef(name);
-      // its uptime counts from its own start, not from the adoption
-      const startedAtMs = startTimeToEpochMs(p.procStart) ?? Date.now();
-      ref.send({ type: 'adopt', pid: p.pid, procStart: p.procStart, startedAtMs });
-      const rec = recovered.get(name);
-      if (rec?.state === 'stopping') {
-        // it was being stopped when the daemon died: finish the job, then begin again as if
-        // it had died with the daemon (a reload's restart starts again, a user's stop does not)
-        const spec = this.specOf(name);
-        const again = bootDecision(spec, rec).startCause !== null;
-        ref.send({ type: again ? 'restart' : 'stop', cause: 'replay' });
+    // one commit for every instance's first row (hundreds at once), before any of them acts
+    this.batch.run(() => {
+      this.supervisor.send({
+        type: 'plan.apply',
+        plan: diff([], this.config.programs),
+        cause: 'autostart',
+        boot,
+      });
+      for (const [name, p] of adopt) {
+        const ref = this.instanceRef(name);
+        // its uptime counts from its own start, not from the adoption
+        const startedAtMs = startTimeToEpochMs(p.procStart) ?? Date.now();
+        ref.send({ type: 'adopt', pid: p.pid, procStart: p.procStart, startedAtMs });
+        const rec = recovered.get(name);
+        if (rec?.state === 'stopping') {
+          // it was being stopped when the daemon died: finish the job, then begin again as if
+          // it had died with the daemon (a reload's restart starts again, a user's stop does not)
+          const spec = this.specOf(name);
+          const again = bootDecision(spec, rec).startCause !== null;
+          ref.send({ type: again ? 'restart' : 'stop', cause: 'replay' });
+        }
       }
-    }
+    });
   }
 
   /** A process of a previous run that has no place in this config: stopped, never kept. */
@@ -322,13 +346,13 @@ export class Daemon {
     return ref;
   }
 
-  /** The spec in force for an instance name. */
+  /** The spec in force for an instance name, with its own expanded values. */
   specOf(name: string): ProgramSpec {
-    const { program } = parseInstanceName(name);
+    const { program, index } = parseInstanceName(name);
     const spec = this.config.programs.find((p) => p.name === program);
     if (spec === undefined)
       throw new TaskmasterError('NO_SUCH_PROGRAM', `no such program: ${program}`);
-    return spec;
+    return instanceSpec(spec, index);
   }
 
   /** Instance names matching what a user typed (`web:1`, `web`, `web:*`, `all`). */
@@ -338,8 +362,9 @@ export class Daemon {
   }
 
   status(names?: readonly string[]): InstanceStatus[] {
-    const { instances } = this.supervisor.getSnapshot().context;
-    const selected = names ?? [...instances.keys()];
+    // by program in config order, then index: not in the order the actors were made, which
+    // puts an instance added by a reload after the other programs
+    const selected = names ?? this.resolve(['all']);
     return selected.map((name) => {
       const ref = this.instanceRef(name);
       const { context } = ref.getSnapshot();
@@ -368,7 +393,8 @@ export class Daemon {
   command(action: CommandAction, targets: readonly string[], cause: Cause = 'user'): string[] {
     this.refuseWhenStopping();
     const names = this.resolve(targets);
-    this.supervisor.send({ type: 'command', action, names, cause });
+    // `start all`: every `starting` row in one commit, before the first fork
+    this.batch.run(() => this.supervisor.send({ type: 'command', action, names, cause }));
     return names;
   }
 
@@ -386,9 +412,15 @@ export class Daemon {
    * on) and publishes it on journal$.
    */
   note(note: Note): void {
-    const row = this.guard.run(() => this.appendNote(note));
+    const row = this.batch.write(() => this.appendNote(note));
     if (row !== undefined && row.name !== null) this.retention.stored(row.name);
-    this.journal.next(row ?? { ...note, atMs: Date.now(), seq: 0, revision: this.revision });
+    this.batch.afterCommit(() =>
+      this.journal.next(
+        row === undefined || this.batch.isLost
+          ? { ...note, atMs: row?.atMs ?? Date.now(), seq: 0, revision: this.revision }
+          : row,
+      ),
+    );
   }
 
   /**
@@ -406,14 +438,15 @@ export class Daemon {
   }
 
   /**
-   * Reads and validates the config file again, then applies only what changed (SPEC §4). An
+   * Reads and validates the config file again, then applies only what changed (docs/config.md). An
    * invalid config is refused whole: the ConfigError is logged and thrown, nothing changes.
    */
-  reload(): ReloadResult {
+  reload(programs?: readonly ProgramSpec[]): ReloadResult {
     this.refuseWhenStopping();
     let next: Config;
     try {
-      next = loadConfig(this.config.file);
+      // XML-RPC's addProcessGroup/removeProcessGroup change one program, the rest kept as it is
+      next = programs === undefined ? loadConfig(this.config.file) : { ...this.config, programs };
     } catch (error) {
       if (error instanceof ConfigError) {
         this.log.error(`reload refused, nothing changed:\n${error.message}`);
@@ -426,6 +459,7 @@ export class Daemon {
     this.revision =
       this.guard.run(() => appendRevision(this.db, next.file, summary)) ?? this.revision;
     this.log.info(`reload (revision ${this.revision}): ${summary}`);
+    for (const warning of includeWarnings(next)) this.log.warn(warning);
     for (const section of ['daemon', 'server'] as const) {
       if (JSON.stringify(next[section]) !== JSON.stringify(this.config[section])) {
         this.log.warn(`reload: the ${section} section changed; it takes effect at the next start`);
@@ -434,7 +468,7 @@ export class Daemon {
     const previousEmail = this.config.email;
     this.config = { ...next, daemon: this.config.daemon, server: this.config.server };
     this.rotator.update(outputLimits(this.config.programs));
-    this.supervisor.send({ type: 'plan.apply', plan, cause: 'reload' });
+    this.batch.run(() => this.supervisor.send({ type: 'plan.apply', plan, cause: 'reload' }));
     this.reloadAlerts(next.email, previousEmail);
     return { plan, summary, revision: this.revision };
   }
@@ -446,8 +480,9 @@ export class Daemon {
    */
   async listen(limits: Partial<RpcLimits> = {}): Promise<AddressInfo> {
     const { host, port, tokenfile } = this.config.server;
+    const handlers = rpcHandlers(this);
     this.server = new RpcServer({
-      handlers: rpcHandlers(this),
+      handlers,
       token: ensureToken(tokenfile),
       configFile: this.config.file,
       logFile: this.config.daemon.logfile,
@@ -461,6 +496,7 @@ export class Daemon {
         `listening on ${address.address}, not loopback: anyone who can reach it and has the token controls this daemon`,
       );
     }
+    this.xmlrpc = await startXmlRpc(this, handlers);
     return address;
   }
 
@@ -478,7 +514,7 @@ export class Daemon {
     this.stopping ??= (async () => {
       this.log.info('shutdown: stopping every instance');
       const closing = this.server?.stopListening();
-      this.supervisor.send({ type: 'shutdown' });
+      this.batch.run(() => this.supervisor.send({ type: 'shutdown' }));
       await this.waitStoppedOrKill();
       for (const [pid, kill] of this.strays) {
         this.log.warn(`pid ${pid} from a previous run still runs at shutdown: SIGKILL`);
@@ -490,6 +526,7 @@ export class Daemon {
       // clients waiting on `tm shutdown` learn it is done when their connection closes; the
       // listener only finishes closing once they have, so they go first
       this.server?.closeAll();
+      await this.xmlrpc?.close();
       await closing;
       await this.rotator.close();
       this.log.info('shutdown complete');
@@ -569,6 +606,7 @@ export class Daemon {
   /** Releases the files of a daemon that never booted (it could not listen, say). */
   close(): void {
     void this.rotator.close();
+    void this.xmlrpc?.close();
     this.alerts?.close();
     releasePidfile(this.config.daemon.pidfile);
     this.retention.stop();
@@ -599,6 +637,7 @@ export class Daemon {
         write: (write) => this.guard.run(write),
         instance: (name) => this.alertInstance(name),
         log: this.log,
+        bug: (line, kind) => this.alertBugs.say(line, kind),
         host,
         configFile: this.config.file,
         signature: `taskmasterd ${process.pid} on ${host}, config ${this.config.file}`,

@@ -2,7 +2,7 @@ import type { ReloadPlan } from '../config/diff.js';
 import { configKeyOf } from '../config/program-keys.js';
 import type { StoredEvent } from '../domain/types.js';
 
-/** One daemon-log line for a transition, in words (SPEC §5). */
+/** One daemon-log line for a transition, in words (as in README.md § Running it). */
 export function describeEvent(e: StoredEvent): string {
   const pid = e.pid === null ? '' : ` pid ${e.pid}`;
   const how =

@@ -3,7 +3,7 @@ import { followFile, tailFile } from './tail-file.js';
 import type { CommandAction } from '../../machines/supervisor.machine.js';
 import { parseSignal } from '../config/signals.js';
 import { TaskmasterError } from '../domain/errors.js';
-import { LIVE_STATES, type StoredEvent } from '../domain/types.js';
+import { LIVE_STATES, type ProgramSpec, type StoredEvent } from '../domain/types.js';
 import {
   defaultLogLimit,
   type ActionResult,
@@ -260,8 +260,9 @@ function tail(daemon: Daemon, target: string, stderr: boolean, bytes: number, fo
   return stream(result, (flow) => followFile(file, chunk.offset, flow, daemon.rotations$));
 }
 
-function reload(daemon: Daemon): ReloadChanges {
-  const { plan, summary, revision } = daemon.reload();
+/** Applies the config file, or `programs` in place of those in force (XML-RPC's add/remove). */
+export function reload(daemon: Daemon, programs?: readonly ProgramSpec[]): ReloadChanges {
+  const { plan, summary, revision } = daemon.reload(programs);
   const of = (pred: (c: (typeof plan)[number]) => boolean) =>
     plan.filter(pred).map((c) => c.spec.name);
   return {

@@ -1,6 +1,7 @@
 import { statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { Subject, type Observable } from 'rxjs';
+import { instanceSpecs } from '../domain/instance-spec.js';
 import type { FileLimit, ProgramSpec } from '../domain/types.js';
 import { copyTruncate, type CopyLimits, type Rotation } from './copy-truncate.js';
 
@@ -44,7 +45,7 @@ export function outputLimits(programs: readonly ProgramSpec[]): Map<string, File
     const other = files.get(file);
     files.set(file, other === undefined ? limit : tightest(other, limit));
   };
-  for (const p of programs) {
+  for (const p of programs.flatMap(instanceSpecs)) {
     add(p.stdout, p.stdoutLimit);
     add(p.stderr, p.stderrLimit);
   }

@@ -17,7 +17,7 @@ import * as path from 'node:path';
 /** Set in the environment of the daemon run under tini, so that it never runs tini again. */
 export const UNDER_INIT = 'TASKMASTERD_UNDER_INIT';
 
-/** What `taskmasterd` in the foreground acts on (SPEC §5); each is passed on to the daemon. */
+/** What `taskmasterd` in the foreground acts on, each passed on to the daemon (docs/signals.md). */
 const FORWARDED = ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR2'] as const;
 
 export type InitPlan =

@@ -6,7 +6,7 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
 /**
- * Keeps the event log at its bounds (SPEC §5), off the hot path: a row counted past an instance's
+ * Keeps the event log within `eventretention`, off the hot path: a row counted past an instance's
  * bound (plus a tenth, so that pruning runs once per many rows, not after each) queues that
  * instance, and one bounded batch is deleted per turn of the event loop. Rows older than `days`
  * go at start and then once an hour. Every delete goes through the write guard.

@@ -1,7 +1,7 @@
 import { ThrottledLog } from '../rpc/throttled-log.js';
 import type { TextLog } from './text-log.js';
 
-/** The signals that stop every instance and then the daemon (SPEC §5). */
+/** The signals that stop every instance and then the daemon (docs/signals.md). */
 export const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
 
 /**

@@ -10,24 +10,38 @@ import type { Rotation } from './copy-truncate.js';
 export type TailChunk = { text: string; offset: number };
 
 /**
- * The last `bytes` of a file (from the start of a line when it can, else of a character), and
- * the offset to follow it from: the end of its last whole character, so that one being written
- * is read whole by the follower.
+ * The last `bytes` of a file (from the start of a line when one begins within them, else of a
+ * character), and the offset to follow it from: the end of its last whole character, so that
+ * one being written is read whole by the follower.
  */
 export function tailFile(file: string, bytes: number): TailChunk {
   const fd = openSync(file, 'r');
   try {
     const size = fstatSync(fd).size;
     const start = Math.max(0, size - bytes);
-    const buffer = Buffer.alloc(size - start);
-    const n = readFully(fd, buffer, start);
+    // the byte before the window too: whether the window begins a line
+    const from = Math.max(0, start - 1);
+    const buffer = Buffer.alloc(size - from);
+    const n = readFully(fd, buffer, from);
     const got = buffer.subarray(0, n - incompleteTail(buffer.subarray(0, n)));
-    // a cut in the middle of a line starts at the next one
-    const cut = start > 0 ? lineOrCharStart(got) : 0;
-    return { text: got.subarray(cut).toString('utf8'), offset: start + got.length };
+    const window = got.subarray(start - from);
+    const cut = tailStart(window, start === 0 || got[0] === 0x0a);
+    return { text: window.subarray(cut).toString('utf8'), offset: from + got.length };
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Where the text of a tail's window begins: at its start when that starts a line, else at the
+ * first line that begins within it; with none (a line longer than the window, or only the
+ * newline that ends the last one), at its first whole character, so that a tail of lines longer
+ * than the window still shows their end (issue 10).
+ */
+export function tailStart(window: Buffer, isAtLineStart: boolean): number {
+  if (isAtLineStart) return 0;
+  const nl = window.indexOf(0x0a);
+  return nl >= 0 && nl + 1 < window.length ? nl + 1 : charStart(window);
 }
 
 export type FollowLimits = {
@@ -285,7 +299,11 @@ function readFully(fd: number, buffer: Buffer, position: number): number {
 /** Where the first whole line of `b` starts; without a newline, its first whole character. */
 function lineOrCharStart(b: Buffer): number {
   const nl = b.indexOf(0x0a);
-  if (nl >= 0) return nl + 1;
+  return nl >= 0 ? nl + 1 : charStart(b);
+}
+
+/** Where the first whole character of `b` starts. */
+function charStart(b: Buffer): number {
   let i = 0;
   // UTF-8 continuation bytes (10xxxxxx): the rest of a character cut off
   while (i < b.length && i < 3 && (b[i]! & 0xc0) === 0x80) i++;

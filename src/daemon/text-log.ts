@@ -14,7 +14,7 @@ export type TextLog = {
 };
 
 /**
- * The daemon's log as text, one line an event with its time (SPEC §5). Written synchronously:
+ * The daemon's log as text, one line an event with its time. Written synchronously:
  * a line about a crash must be on disk before the crash, and the rate is one line per transition.
  *
  * Bounded by `limit`: the daemon owns the only descriptor, so a file about to pass `maxBytes` is
@@ -63,6 +63,16 @@ export function openTextLog(
     append(text);
     echo?.write(text);
   };
+
+  // The terminal or pipe the log is echoed to can go away (an ssh session closed, the reader of
+  // a pipe killed): its EPIPE comes as an 'error' event, which unheard would be an uncaught
+  // exception, whose report would be echoed again, without end. The file has every line: the
+  // echo stops, and the file says why.
+  echo?.on('error', (error: unknown) => {
+    if (echo === null) return;
+    echo = null;
+    append(stamp('WARN', `stderr: ${errorText(error)}; the log is no longer echoed there`));
+  });
 
   /** Something went wrong with the file itself: said once, in whatever file is open. */
   const fail = (what: string, error: unknown) => {

@@ -1,8 +1,11 @@
 import type { TextLog } from './text-log.js';
 
 export type WriteGuard = {
-  /** Runs a write; a failure is counted and said (loudly once), never thrown. */
-  run: <T>(write: () => T) => T | undefined;
+  /**
+   * Runs a write; a failure is counted and said (loudly once), never thrown. `rows` is what a
+   * failure loses: 1 for a row, the rows of a transaction for its commit.
+   */
+  run: <T>(write: () => T, rows?: number) => T | undefined;
   /** Rows lost since writing last worked for a while (0 while writes succeed). */
   readonly lost: number;
 };
@@ -30,7 +33,7 @@ export function writeGuard(
   let lastFailureMs = 0;
   let lastReliefMs = -Infinity;
   return {
-    run: <T>(write: () => T): T | undefined => {
+    run: <T>(write: () => T, rows = 1): T | undefined => {
       let result: T;
       try {
         result = write();
@@ -45,12 +48,12 @@ export function writeGuard(
             // still no space: the next failure a second from now tries again
           }
         }
-        if (lost === 0) {
+        if (lost === 0 && rows > 0) {
           log.error(
             `${what}: cannot write (${describe(error)}): history is not being recorded, supervision goes on`,
           );
         }
-        lost += 1;
+        lost += rows;
         return undefined;
       }
       if (lost > 0 && now() - lastFailureMs >= RECOVERED_AFTER_MS) {

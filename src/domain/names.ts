@@ -13,7 +13,7 @@ export function parseInstanceName(name: string): { program: string; index: numbe
 
 /**
  * Resolves what a user typed (`web:3`, `web`, `web:*`, `all`) against the programs that exist,
- * each with its number of instances. Unknown names are errors that name them (SPEC §1).
+ * each with its number of instances. Unknown names are errors that name them (docs/tm.md).
  */
 export function resolveTargets(
   targets: readonly string[],

@@ -1,4 +1,4 @@
-/** The vocabulary every layer shares: states, causes, specs and transition events (SPEC §2–§3). */
+/** The vocabulary every layer shares: states, causes, specs and transition events. */
 
 export const STATES = [
   'stopped',
@@ -23,7 +23,7 @@ export const CAUSES = [
   'spawn-error', // the process could not be spawned
   'timeout', // a timer ran out: starttime reached, or stoptime passed
   'retry', // a backoff delay ran out and the start is tried again
-  'crash-loop', // it exited again soon after its last start: the restart waits (SPEC §3)
+  'crash-loop', // it exited again soon after its last start: the restart waits (docs/faults.md)
   'reload', // a config reload asked for it
   'shutdown', // the daemon is stopping
   'adopted', // a process left by a previous daemon run was taken back
@@ -77,11 +77,11 @@ export type ProgramSpec = {
   startRetries: number;
   stopSignal: string;
   stopTimeMs: number;
-  /** Cap of the crash-loop wait (SPEC §3); 0 = restart at once, always. */
+  /** Cap of the crash-loop wait (config key `restartdelaymax`); 0 = restart at once, always. */
   restartDelayMaxMs: number;
   stdout: string | null;
   stderr: string | null;
-  /** When the stdout file is rotated, and how many old ones are kept (SPEC §2). */
+  /** When the stdout file is rotated, and how many old ones are kept (docs/output-files.md). */
   stdoutLimit: FileLimit;
   stderrLimit: FileLimit;
   env: Readonly<Record<string, string>>;
@@ -89,7 +89,19 @@ export type ProgramSpec = {
   umask: number | null;
   user: string | null;
   priority: number;
+  /**
+   * Each instance's own values, by index, when the config's expansions make them differ
+   * (`%(process_num)d`); the fields above are then instance 0's. Absent when every instance
+   * has the fields above. Read an instance's values with instanceSpec(), not from here.
+   */
+  perInstance?: readonly InstanceValues[];
 };
+
+/** What an instance of a program may have of its own, once `%(…)s` expansions are applied. */
+export type InstanceValues = Pick<
+  ProgramSpec,
+  'cmd' | 'argv' | 'env' | 'workingdir' | 'stdout' | 'stderr'
+>;
 
 /** One transition of one instance, as appended to the event log before anything acts on it. */
 export type TransitionEvent = {

@@ -15,7 +15,7 @@ export type Pruner = {
 };
 
 /**
- * Retention of the event log (SPEC §5), a batch at a time: every statement is bounded, so the
+ * Retention (`daemon.eventretention`), a batch at a time: every statement is bounded, so the
  * caller can spread a big prune over turns of the event loop. Only an instance's own rows count
  * against its bound, so a crash loop pushes out its own history, never another instance's; the
  * summary of each instance (its last state, the last intent) is kept whatever is pruned.

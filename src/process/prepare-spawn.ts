@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ProgramSpec, SpawnFailure } from '../domain/types.js';
 import { resolveUser } from './resolve-user.js';
@@ -15,9 +15,9 @@ export type PreparedSpawn = {
 
 /**
  * Checks what Node's spawn would report as a bare ENOENT or EACCES (a bad cwd looks like a
- * missing binary there, as execa's fixCwdError notes) and builds the argv. The umask is set by
- * a `/bin/sh` wrapper in the child: changing the daemon's own umask around spawn would race
- * with the daemon's own files.
+ * missing binary there, as execa's fixCwdError notes) and builds the argv. A umask other than
+ * the daemon's is set by a `/bin/sh` wrapper in the child: changing the daemon's own umask
+ * around spawn would race with the daemon's own files.
  */
 export function prepareSpawn(
   spec: ProgramSpec,
@@ -56,7 +56,10 @@ export function prepareSpawn(
   const found = findExecutable(command, cwd, env.PATH ?? '/usr/local/bin:/usr/bin:/bin');
   if (typeof found !== 'string') return found;
 
-  if (spec.umask === null) return { file: found, args, cwd, env, uid, gid };
+  // the daemon's own umask is what the child inherits: no wrapper, no second exec
+  if (spec.umask === null || spec.umask === daemonUmask()) {
+    return { file: found, args, cwd, env, uid, gid };
+  }
   const mask = spec.umask.toString(8).padStart(3, '0');
   return {
     file: '/bin/sh',
@@ -66,6 +69,26 @@ export function prepareSpawn(
     uid,
     gid,
   };
+}
+
+let ownUmask: number | null | undefined;
+
+/**
+ * The daemon's umask, read once from /proc/self/status (null without it: every umask is then
+ * set by the wrapper). `process.umask()` cannot read it: it sets 0 and then the old value back,
+ * and a file the daemon's threads create in between would get mode 0666.
+ */
+export function daemonUmask(): number | null {
+  if (ownUmask === undefined) {
+    try {
+      const field = /^Umask:\s+([0-7]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+      ownUmask = field === undefined ? null : parseInt(field, 8);
+    } catch {
+      // no /proc: the wrapper sets every umask
+      ownUmask = null;
+    }
+  }
+  return ownUmask;
 }
 
 export function isSpawnFailure(x: PreparedSpawn | SpawnFailure): x is SpawnFailure {

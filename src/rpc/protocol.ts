@@ -42,6 +42,8 @@ export function actionName(verb: ControlVerb, phase: ActionPhase): string {
  * most, whatever the size of the write, so that neither side holds more than a chunk of it.
  */
 export const TAIL_EVENT_MAX_BYTES = 64 * 1024;
+/** The most a `tail` asks for: its reply must fit in a frame. */
+export const TAIL_MAX_BYTES = MAX_FRAME_BYTES / 2;
 
 /**
  * A `tail -f` stream event: text appended to the file, or (text empty) the notice that the
@@ -236,8 +238,8 @@ export const PARAMS: { [M in Method]: (p: Obj) => ParamsOf<M> } = {
       throw badParams('tail: params.name must be one instance, like web:0');
     }
     const bytes = optionalNumber(p, 'bytes', 'tail') ?? 1600;
-    if (bytes < 0 || bytes > MAX_FRAME_BYTES / 2) {
-      throw badParams(`tail: params.bytes must be from 0 to ${MAX_FRAME_BYTES / 2}`);
+    if (bytes < 0 || bytes > TAIL_MAX_BYTES) {
+      throw badParams(`tail: params.bytes must be from 0 to ${TAIL_MAX_BYTES}`);
     }
     return {
       name: p.name,

@@ -14,7 +14,7 @@ import {
 import { fixture, isAlive } from '../helpers/test-daemon.js';
 
 /**
- * The built taskmasterd as a real process (SPEC §4, §5): signals, reload, exit codes, pid file,
+ * The built taskmasterd as a real process (docs/signals.md): signals, reload, exit codes, pid file,
  * and what it leaves behind. Everything is awaited on its log lines (in the foreground it echoes
  * its log to stderr) or on rows of its SQLite event log, each with a deadline.
  */
@@ -125,7 +125,7 @@ describe('a signal while the daemon is starting', () => {
   });
 });
 
-describe('SIGHUP reload (SPEC §4)', () => {
+describe('SIGHUP reload', () => {
   it('a program added is started, one added with autostart false is not', async () => {
     const sb = Sandbox.create(programs(program('web')));
     const d = await sb.start();

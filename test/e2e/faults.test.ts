@@ -9,7 +9,7 @@ import { startDaemon } from '../helpers/tm-process.js';
 
 /**
  * Issue 7, an operator's worst day: each test reproduces a fault seen on the daemon before the
- * fix, with real processes, and checks the promise it broke (SPEC §3, §5, §7).
+ * fix, with real processes, and checks the promise it broke (its row in docs/faults.md).
  */
 
 async function connect(sandbox: Sandbox, port: number): Promise<RpcConnection> {

@@ -11,7 +11,7 @@ import {
 import { fixture, isAlive, TestDaemon } from '../helpers/test-daemon.js';
 
 /**
- * SPEC §7 with the built taskmasterd: a daemon is SIGKILLed (or stops) and a new one starts on
+ * Replay with the built taskmasterd: a daemon is SIGKILLed (or stops) and a new one starts on
  * the same config, event log and pid file. What was alive is adopted (same pid, never a second
  * copy), what is not in the config any more is stopped, and the history goes on.
  */
@@ -177,7 +177,7 @@ describe('a daemon started after one was killed', () => {
     // again: web:0 (autostart: true, being restarted by a reload) stays stopped with no process.
     // Had the old process died with the daemon, bootDecision() would have started it
     // (recovered state `stopping`, no user intent → autostart). A user's stop is the one case
-    // that should stay stopped (SPEC §7).
+    // that should stay stopped (README.md § The config).
     const { sb, old, mark } = await crashWhileRestarting();
     const second = await sb.start();
     const stopped = await sb.waitState('web:0', 'stopped', mark);

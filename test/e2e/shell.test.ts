@@ -91,6 +91,27 @@ describe('the tm shell', () => {
     await tmux.waitScreen(/> tail --stderr$/m, 'the --stderr flag');
   });
 
+  // issue 10: two Tabs read at once put the first in the line as text, and every name was listed
+  it('a double Tab read at once lists what the word starts with: names, then flags', async () => {
+    const { tmux } = await setup();
+    tmux.type('restart web:');
+    await tmux.waitScreen(/> restart web:$/m, 'the line typed');
+    tmux.keys('Tab', 'Tab');
+    await tmux.waitScreen(/^web:\*\s+web:0\s+web:1\s*$/m, 'the names of web only');
+    // the first Tab is not left in the line: the name typed next is one word with web:
+    tmux.type('1');
+    tmux.keys('Enter');
+    await tmux.waitScreen(/^web:1: restarted$/m, 'web:1 restarted');
+    tmux.type('tail talk -');
+    await tmux.waitScreen(/> tail talk -$/m, 'the line typed');
+    tmux.keys('Tab', 'Tab');
+    await tmux.waitScreen(
+      /^--bytes\s+--follow\s+--help\s+--json\s+--stderr\s+-f\s*$/m,
+      'the flags of tail',
+    );
+    expect(tmux.screen()).not.toMatch(/^all\s/m);
+  });
+
   it('edits the line with Ctrl-A, and Ctrl-C clears it without leaving', async () => {
     const { tmux } = await setup();
     tmux.type('tatus web:0');

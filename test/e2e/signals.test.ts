@@ -13,7 +13,7 @@ import { runTm, startDaemon } from '../helpers/tm-process.js';
 import { isAlive } from '../helpers/test-daemon.js';
 
 /**
- * Signals (SPEC §5, issue 8): SIGUSR2 reopens the daemon log for an external logrotate, and no
+ * Signals (issue 8): SIGUSR2 reopens the daemon log for an external logrotate, and no
  * signal short of SIGKILL ends the daemon or leaves its children unsupervised. SIGQUIT's clean
  * shutdown is in daemon.test.ts, beside SIGTERM's and SIGINT's.
  */

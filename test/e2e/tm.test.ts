@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import {
@@ -12,7 +12,7 @@ import { isAlive } from '../helpers/test-daemon.js';
 import { runTm, spawnTm, startDaemon, unusedPort, type TmResult } from '../helpers/tm-process.js';
 
 /**
- * The built `tm` against the built taskmasterd, both as processes (issue 3, SPEC §6): every
+ * The built `tm` against the built taskmasterd, both as processes (issue 3, docs/tm.md): every
  * command in text and --json, every exit status, and what each did to the daemon, checked on
  * its event log and on the processes themselves.
  */
@@ -98,7 +98,7 @@ describe('tm status', () => {
     expect(s.sandbox.processesOf('web:0')).toEqual([pid]);
   });
 
-  it('--json prints the fields of SPEC §6 for the instances named', async () => {
+  it('--json prints the fields of docs/tm.md for the instances named', async () => {
     const s = await setUp();
     const before = Date.now();
     const r = await s.tm('status', 'web', 'bad:0', 'job', '--json');
@@ -148,6 +148,30 @@ describe('tm status', () => {
     expect(since).toBe(s.sandbox.events({ names: ['web:0'] }).at(-1)!.atMs);
   });
 
+  // issue 10: an instance added by a reload was listed after the other programs
+  it('lists instances by program in config order, then by index, after a reload too', async () => {
+    const s = await setUp(programs(program('web'), program('api')), [
+      ['web:0', 'running'],
+      ['api:0', 'running'],
+    ]);
+    s.sandbox.writeConfig(
+      programs(program('cron', 'autostart: false'), program('web', 'numprocs: 2'), program('api')),
+    );
+    const mark = s.sandbox.lastSeq();
+    expect((await s.tm('reload')).code).toBe(0);
+    await s.sandbox.waitState('web:1', 'running', mark);
+    const order = ['cron:0', 'web:0', 'web:1', 'api:0'];
+    const rows = json<{ name: string }[]>(await s.tm('status', '--json'));
+    expect(rows.map((r) => r.name)).toEqual(order);
+    const text = await s.tm('status');
+    expect(
+      text.stdout
+        .trimEnd()
+        .split('\n')
+        .map((l) => l.split(' ')[0]),
+    ).toEqual(order);
+  });
+
   it('finds the daemon through TM_CONFIG as through -c', async () => {
     const s = await setUp();
     const r = await runTm(s.sandbox, ['status', 'web:0', '--port', String(s.port)], {
@@ -177,12 +201,12 @@ describe('tm start, stop, restart', () => {
     // stopped means the process is gone, not only asked to go
     expect(s.sandbox.processesOf('web:0')).toEqual([]);
     expect(isAlive(oldPids[0]!)).toBe(false);
-    expect(await s.tm('stop', 'web:0')).toEqual(failed('web:0: ERROR not running\n'));
+    expect(await s.tm('stop', 'web:0')).toEqual(ok('web:0: already stopped\n'));
 
     expect(await s.tm('start', 'web:0')).toEqual(ok('web:0: started\n'));
     const pid = await pidOf(s, 'web:0');
     expect(s.sandbox.processesOf('web:0')).toEqual([pid]);
-    expect(await s.tm('start', 'web:0')).toEqual(failed('web:0: ERROR already started\n'));
+    expect(await s.tm('start', 'web:0')).toEqual(ok('web:0: already started\n'));
 
     const mark = s.sandbox.lastSeq();
     expect(await s.tm('restart', 'web')).toEqual(ok('web:0: restarted\nweb:1: restarted\n'));
@@ -190,6 +214,40 @@ describe('tm start, stop, restart', () => {
     expect(s.sandbox.history('web:0', mark)).toEqual([
       'running -> stopping (user)',
       'stopping -> stopped (user)',
+      'stopped -> starting (user)',
+      'starting -> running (timeout)',
+    ]);
+  });
+
+  // issue 10: an operator, or a `set -e` script, means "make it so", as with systemctl stop
+  it('count an instance already in the asked state as done; real failures still fail', async () => {
+    const s = await setUp();
+    expect(await s.tm('stop', 'web:1')).toEqual(ok('web:1: stopped\n'));
+    // web:1 stopped, nginx:0 never started, bad:0 fatal, job:0 exited: none of them runs
+    expect(await s.tm('stop', 'all')).toEqual(
+      ok(
+        'web:0: stopped\nweb:1: already stopped\nnginx:0: already stopped\n' +
+          'bad:0: already stopped\njob:0: already stopped\n',
+      ),
+    );
+    expect(json(await s.tm('stop', 'web:1', '--json'))).toEqual([
+      { name: 'web:1', ok: true, message: 'already stopped', code: 'NOT_RUNNING' },
+    ]);
+    expect(await s.tm('start', 'web:0')).toEqual(ok('web:0: started\n'));
+    expect(await s.tm('start', 'web', 'nginx')).toEqual(
+      ok('web:0: already started\nweb:1: started\nnginx:0: started\n'),
+    );
+    expect(json(await s.tm('start', 'web:0', '--json'))).toEqual([
+      { name: 'web:0', ok: true, message: 'already started', code: 'ALREADY_STARTED' },
+    ]);
+    expect(await s.tm('start', 'web:0', 'bad')).toEqual(
+      failed('web:0: already started\nbad:0: ERROR spawn error: no such file: /usr/bin/nope\n'),
+    );
+    // a restart starts a stopped instance
+    expect(await s.tm('stop', 'nginx')).toEqual(ok('nginx:0: stopped\n'));
+    const mark = s.sandbox.lastSeq();
+    expect(await s.tm('restart', 'nginx')).toEqual(ok('nginx:0: restarted\n'));
+    expect(s.sandbox.history('nginx:0', mark)).toEqual([
       'stopped -> starting (user)',
       'starting -> running (timeout)',
     ]);
@@ -264,6 +322,29 @@ describe('tm signal', () => {
       stdout: '',
       stderr: 'tm: unknown signal: BOGUS\nhint: use a name like HUP, SIGUSR1, or a number\n',
     });
+  });
+});
+
+describe('tm tail', () => {
+  // issue 10: the window was cut at its next line start, which the end of a long line lacks
+  it('--bytes N prints the end of lines longer than N, and its errors name --bytes', async () => {
+    const s = await setUp(programs(program('long', 'autostart: false', 'stdout: long.out')), []);
+    const line = (c: string) => `${c.repeat(299)}\n`;
+    writeFileSync(s.sandbox.path('long.out'), line('a') + line('b'));
+    expect(await s.tm('tail', 'long', '--bytes', '100')).toEqual(ok(`${'b'.repeat(99)}\n`));
+    expect(await s.tm('tail', 'long', '--bytes', '300')).toEqual(ok(line('b')));
+    expect(await s.tm('tail', 'long', '--bytes', '310')).toEqual(ok(line('b')));
+    appendFileSync(s.sandbox.path('long.out'), 'c'.repeat(10));
+    expect(await s.tm('tail', 'long', '--bytes', '100')).toEqual(ok('c'.repeat(10)));
+    // out of range: a usage error naming the flag typed, not the protocol's params.bytes
+    for (const bytes of ['524289', 'many']) {
+      expect(await s.tm('tail', 'long', '--bytes', bytes)).toEqual({
+        code: 2,
+        signal: null,
+        stdout: '',
+        stderr: `tm: --bytes: expected a whole number from 0 to 524288, found "${bytes}"\n`,
+      });
+    }
   });
 });
 
@@ -390,7 +471,7 @@ describe('tm log', () => {
     expect((await s.tm('log', '--limit', '1')).stdout.split('\n')).toHaveLength(2);
   });
 
-  it('--json prints the events with the fields of SPEC §6', async () => {
+  it('--json prints the events with the fields of docs/tm.md', async () => {
     const s = await setUp();
     const events = json<Record<string, unknown>[]>(await s.tm('log', 'job:0', '--json'));
     const rows = s.sandbox.events({ names: ['job:0'] });

@@ -20,7 +20,7 @@ import { isAlive, tempDir } from './test-daemon.js';
 import { waitFor } from './wait.js';
 
 /**
- * The built daemon as a real process (STYLE §5, e2e layer): a `Sandbox` is one temp dir with its
+ * The built daemon as a real process (the e2e layer): a `Sandbox` is one temp dir with its
  * config.yaml, the taskmasterd processes run in it, and what they left behind (event log, pid
  * file, processes). Every process started from a sandbox carries `TM_E2E_SANDBOX=<dir>` in its
  * environment (the daemon passes its env on to its children, and they to theirs), so the
@@ -50,7 +50,7 @@ export function programs(...blocks: string[]): string {
 }
 
 /**
- * One program block: `sleep 1000` (runs until stopped) with the short clocks of STYLE §5; each
+ * One program block: `sleep 1000` (runs until stopped) with short clocks; each
  * of `extra` (`numprocs: 2`, `cmd: …`) replaces the setting of the same key or is added.
  */
 export function program(name: string, ...extra: string[]): string {

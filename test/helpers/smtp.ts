@@ -28,7 +28,7 @@ export type TestSmtpOptions = {
 };
 
 /**
- * A real SMTP server (the `smtp-server` package) on 127.0.0.1 and a port of its own (STYLE §5),
+ * A real SMTP server (the `smtp-server` package) on 127.0.0.1 and a port of its own,
  * keeping every mail it takes. `refuse()` makes it answer MAIL FROM with an error, `stop()` and
  * `restart()` take it down and bring it back on the same port.
  */

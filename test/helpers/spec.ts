@@ -1,7 +1,7 @@
 import type { ProgramSpec } from '../../src/domain/types.js';
 
 /**
- * A valid ProgramSpec with short clocks (STYLE §5), for tests that need one without a config file.
+ * A valid ProgramSpec with short clocks, for tests that need one without a config file.
  * Self-contained on purpose: it does not follow `config/defaults.ts`, so a change of a default
  * never changes what a machine test means. `cmd` and `argv` follow each other unless one is given.
  */

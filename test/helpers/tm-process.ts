@@ -8,7 +8,7 @@ import { withDeadline, type DaemonProcess, type Sandbox } from './daemon-process
 import { waitFor } from './wait.js';
 
 /**
- * The built `tm` as a process (STYLE §5, e2e layer), run against a taskmasterd of a Sandbox.
+ * The built `tm` as a process (the e2e layer), run against a taskmasterd of a Sandbox.
  * Every tm started here carries the sandbox marker in its environment, and is SIGKILLed when
  * the test finishes if it is still running.
  */

@@ -1,4 +1,4 @@
-import type { TailEvent } from '../../rpc/protocol.js';
+import { TAIL_MAX_BYTES, type TailEvent } from '../../rpc/protocol.js';
 import { EXIT } from '../exit-codes.js';
 import { type Command } from '../command.js';
 import { follow } from '../follow.js';
@@ -10,7 +10,8 @@ export const tail: Command = {
   summary: "the end of an instance's output (its stdout file, or stderr)",
   details: [
     'Prints the last N bytes (default 1600) of the file the config gives as the instance’s',
-    'stdout (or stderr), from the start of a line. -f then prints what is appended, until',
+    'stdout (or stderr), from the start of a line when one begins within them (else the end',
+    'of a line longer than N). -f then prints what is appended, until',
     'Ctrl-C, which ends it with status 0. When the program writes faster than tm reads, the',
     'daemon jumps ahead to the newest output and tm says so on stderr: [tm: N bytes skipped].',
     'An instance whose output is discarded has nothing to tail.',
@@ -50,7 +51,10 @@ export const tail: Command = {
   },
 };
 
+/** Checked here, so that the error names the flag typed rather than the daemon's param. */
 function parseBytes(text: string): number {
-  if (/^\d+$/.test(text)) return Number(text);
-  throw new UsageError(`--bytes: expected a whole number, found "${text}"`);
+  if (/^\d+$/.test(text) && Number(text) <= TAIL_MAX_BYTES) return Number(text);
+  throw new UsageError(
+    `--bytes: expected a whole number from 0 to ${TAIL_MAX_BYTES}, found "${text}"`,
+  );
 }

@@ -7,7 +7,7 @@ import { processRegister } from '../../../src/eventlog/processes.js';
 import { bootId, processStartTime } from '../../../src/process/identify.js';
 import { TestDaemon, isAlive, tempDir } from '../../helpers/test-daemon.js';
 
-/** SPEC §7: what the process register of a previous run makes the daemon adopt, or not. */
+/** Adoption: what the process register of a previous run makes the daemon adopt, or not. */
 
 async function previousRun(dir: string, boot: string | null): Promise<number> {
   const child = spawn('sleep', ['1000'], { detached: true, stdio: 'ignore' });

@@ -5,7 +5,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { TestDaemon, fixture, isAlive } from '../../helpers/test-daemon.js';
 import { waitFor } from '../../helpers/wait.js';
 
-/** SPEC §3, transition by transition, with real processes and the real SQLite event log. */
+/** The lifecycle, transition by transition, with real processes and the real SQLite event log. */
 
 function start(programs: string): TestDaemon {
   const td = TestDaemon.start(`programs:\n${programs}`);
@@ -84,7 +84,7 @@ describe('failed starts', () => {
       'starting -> fatal (exit)',
     ]);
     const rows = td.daemon.events({ names: ['flap:0'] });
-    // the retry came after the 1 s backoff (SPEC §3), not at once
+    // the retry came after the 1 s backoff of a first failed start, not at once
     expect(rows[2]!.atMs - rows[1]!.atMs).toBeGreaterThanOrEqual(990);
     expect(rows[1]).toMatchObject({ exitCode: 0, retries: 1 });
     expect(fatal.exitCode).toBe(0);
@@ -343,7 +343,7 @@ function waitForFile(file: string): Promise<string> {
   return waitFor(interval(20).pipe(map(() => file)), existsSync, `${file} to exist`);
 }
 
-describe('crash loops (SPEC §3, issue 7)', () => {
+describe('crash loops (issue 7)', () => {
   const LOOP = `
     cmd: sh -c 'exit 3'
     starttime: 0

@@ -4,7 +4,7 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { ConfigError } from '../../../src/domain/errors.js';
 import { TestDaemon, fixture, isAlive } from '../../helpers/test-daemon.js';
 
-/** SPEC §4, row by row, with real processes: what a reload restarts and what it leaves alone. */
+/** What a reload restarts and what it leaves alone (docs/config.md), with real processes. */
 
 const cmd = `"${fixture('exit-on-usr1.sh')} 0"`;
 

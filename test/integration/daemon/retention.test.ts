@@ -1,7 +1,7 @@
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { TestDaemon } from '../../helpers/test-daemon.js';
 
-/** SPEC §5 retention (issue 8): bounded history, pruned per instance. */
+/** `daemon.eventretention` (issue 8): bounded history, pruned per instance. */
 
 describe('event retention', () => {
   it("a crash loop's history stays at its bound; another instance keeps its first event", async () => {

@@ -1,5 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import {
+  closeSync,
+  constants,
+  createWriteStream,
   existsSync,
+  openSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -76,6 +82,32 @@ describe('the daemon log as text', () => {
       /INFO web:0: starting \(user\)\n.* ERROR web:0: still failing\n$/,
     );
     expect(existsSync('/dev/full.1')).toBe(false);
+  });
+
+  // issue 10: a foreground daemon whose stderr reader went away (its terminal closed, the pipe's
+  // reader killed) got EPIPE at its next line, logged the uncaught exception, echoed that, and so
+  // on without end: a spinning daemon and a log filling the disk
+  it('stops echoing when the echo fails, says so in the file once, and goes on', async () => {
+    const file = logPath();
+    const fifo = join(file, '..', 'stderr.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const echo = createWriteStream(fifo, { flags: 'w' });
+    await once(echo, 'open');
+    onTestFinished(() => void echo.destroy());
+    closeSync(reader);
+    const log = open(file, UNBOUNDED, echo);
+    log.info('web:0: running pid 42');
+    await once(echo, 'error');
+    // the error is heard after the listener above: the log's own listener has run by now
+    await new Promise((resolve) => setImmediate(resolve));
+    log.info('web:0: exited exit code 3 pid 42');
+    log.close();
+    expect(messages(file)).toEqual([
+      'INFO web:0: running pid 42',
+      'WARN stderr: EPIPE; the log is no longer echoed there',
+      'INFO web:0: exited exit code 3 pid 42',
+    ]);
   });
 });
 

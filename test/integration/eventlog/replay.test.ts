@@ -6,7 +6,7 @@ import { processRegister } from '../../../src/eventlog/processes.js';
 import { recover } from '../../../src/eventlog/replay.js';
 import { tempDb } from '../../helpers/temp-db.js';
 
-/** What a restarting daemon reads back (SPEC §7): last states, user intents, live processes. */
+/** What a restarting daemon reads back: last states, user intents, live processes. */
 
 type Row =
   `${string} ${State}>${State} ${Cause}` | `${string} ${State}>${State} ${Cause} r${number}`;

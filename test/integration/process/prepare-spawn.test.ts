@@ -1,17 +1,18 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import type { ProgramSpec, SpawnFailure } from '../../../src/domain/types.js';
 import {
+  daemonUmask,
   isSpawnFailure,
   prepareSpawn,
   type PreparedSpawn,
 } from '../../../src/process/prepare-spawn.js';
 import { makeSpec } from '../../helpers/spec.js';
 
-/** What is checked before a spawn, so that each failure says what is wrong (STYLE §4). */
+/** What is checked before a spawn, so that each failure says what is wrong. */
 
 const NOT_EXECUTABLE = fileURLToPath(new URL('../../fixtures/not-executable.txt', import.meta.url));
 const ENV = { PATH: '/usr/bin:/bin' };
@@ -199,18 +200,35 @@ describe('prepareSpawn: the user', () => {
 
 describe('prepareSpawn: umask', () => {
   it('wraps the command in /bin/sh, which sets the octal umask and execs it', () => {
-    expect(prepared({ argv: ['sh', '-c', 'echo "$1"', 'a b'], umask: 0o22 }, BIN)).toMatchObject({
+    const umask = daemonUmask() === 0o27 ? 0o77 : 0o27;
+    const text = umask.toString(8).padStart(3, '0');
+    expect(prepared({ argv: ['sh', '-c', 'echo "$1"', 'a b'], umask }, BIN)).toMatchObject({
       file: '/bin/sh',
-      args: ['-c', 'umask "$0" && exec "$@"', '022', '/bin/sh', '-c', 'echo "$1"', 'a b'],
+      args: ['-c', 'umask "$0" && exec "$@"', text, '/bin/sh', '-c', 'echo "$1"', 'a b'],
     });
   });
 
-  it.each([
-    [0o0, '000'],
-    [0o7, '007'],
-    [0o27, '027'],
-    [0o777, '777'],
-  ])('umask %o is passed as %s', (umask, text) => {
+  // issue 10: one exec fewer on each start and restart, for the usual `umask: 022`
+  it("the daemon's own umask needs no wrapper: the child inherits it", () => {
+    const own = daemonUmask();
+    expect(own).toBe(
+      parseInt(/^Umask:\s+(\d+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]!, 8),
+    );
+    expect(prepared({ argv: ['sh', '-c', 'true'], umask: own }, BIN)).toMatchObject({
+      file: '/bin/sh',
+      args: ['-c', 'true'],
+    });
+  });
+
+  it.each(
+    [
+      [0o0, '000'],
+      [0o7, '007'],
+      [0o27, '027'],
+      [0o777, '777'],
+      // the daemon's own needs no wrapper (below)
+    ].filter(([umask]) => umask !== daemonUmask()) as [number, string][],
+  )('umask %o is passed as %s', (umask, text) => {
     expect(prepared({ umask }).args[2]).toBe(text);
   });
 

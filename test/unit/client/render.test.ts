@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   actionLines,
+  asAsked,
   eventJson,
   eventLine,
   formatAgo,
@@ -10,7 +11,7 @@ import {
   statusLines,
 } from '../../../src/client/render.js';
 import type { NoteRow, StoredEvent } from '../../../src/domain/types.js';
-import type { InstanceStatus } from '../../../src/rpc/protocol.js';
+import type { ActionResult, InstanceStatus } from '../../../src/rpc/protocol.js';
 import { makeStoredEvent } from '../../helpers/events.js';
 
 const zone = process.env.TZ;
@@ -144,6 +145,42 @@ describe('actionLines', () => {
   });
 });
 
+// issue 10: `tm stop all` with some already stopped means "make it so", as systemctl stop
+describe('asAsked', () => {
+  const refused = (name: string, code: ActionResult['code'], message: string): ActionResult => ({
+    name,
+    ok: false,
+    message,
+    code,
+  });
+
+  it('counts an instance already stopped, or already started, as done; keeps the code', () => {
+    const stopped = { name: 'web:0', ok: true, message: 'stopped', code: null };
+    expect(asAsked('stop', [stopped, refused('web:1', 'NOT_RUNNING', 'not running')])).toEqual([
+      stopped,
+      { name: 'web:1', ok: true, message: 'already stopped', code: 'NOT_RUNNING' },
+    ]);
+    expect(asAsked('start', [refused('web:0', 'ALREADY_STARTED', 'already started')])).toEqual([
+      { name: 'web:0', ok: true, message: 'already started', code: 'ALREADY_STARTED' },
+    ]);
+    expect(actionLines(asAsked('stop', [refused('web:1', 'NOT_RUNNING', 'not running')]))).toEqual([
+      'web:1: already stopped',
+    ]);
+  });
+
+  it('leaves real failures failed', () => {
+    const failures = [
+      refused('web:0', 'SPAWN_FAILED', 'spawn error: no such file: /usr/bin/nope'),
+      // a start whose instance was stopped by somebody else before it ran
+      refused('web:1', 'NOT_RUNNING', 'stopped (user) before it was running'),
+    ];
+    expect(asAsked('start', failures)).toEqual(failures);
+    expect(asAsked('restart', failures)).toEqual(failures);
+    const stopRefused = [refused('web:0', 'ALREADY_STARTED', 'already started')];
+    expect(asAsked('stop', stopRefused)).toEqual(stopRefused);
+  });
+});
+
 describe('reloadLines', () => {
   const none = { summary: '', revision: 3, added: [], removed: [], restarted: [], updated: [] };
 
@@ -205,7 +242,7 @@ describe('events', () => {
     ).toBe('2026-11-24 21:25:10.703  web:0  exited -> backoff  (crash-loop)  waits 0.4 s');
   });
 
-  it('gives --json the names of SPEC §6', () => {
+  it('gives --json the names of docs/tm.md', () => {
     expect(eventJson(event({ seq: 7, pid: 42, exitCode: 3, revision: 2 }))).toEqual({
       seq: 7,
       time: NOW,

@@ -3,7 +3,7 @@ import { diff, RESTART_KEYS, SUPERVISION_KEYS } from '../../../src/config/diff.j
 import type { ProgramSpec } from '../../../src/domain/types.js';
 import { makeSpec } from '../../helpers/spec.js';
 
-/** SPEC §4, row by row, after Supervisor's `test_diff_to_active_*`. */
+/** What a reload changes (docs/config.md), after Supervisor's `test_diff_to_active_*`. */
 
 const WEB = makeSpec({ name: 'web', numprocs: 2 });
 const DB = makeSpec({ name: 'db' });
@@ -32,21 +32,21 @@ const CHANGED: {
   stderrLimit: { stderrLimit: { maxBytes: 0, backups: 10 } },
 };
 
-describe('diff (SPEC §4)', () => {
-  it("the restart keys are the SPEC's: cmd (as argv), env, workingdir, umask, user, stdout, stderr", () => {
+describe('diff', () => {
+  it("the restart keys are docs/config.md's: cmd (as argv), env, workingdir, umask, user, stdout, stderr", () => {
     expect([...RESTART_KEYS].sort()).toEqual(
       ['argv', 'env', 'workingdir', 'umask', 'user', 'stdout', 'stderr'].sort(),
     );
   });
 
-  it("the supervision keys are the SPEC's", () => {
+  it("the supervision keys are docs/config.md's", () => {
     expect([...SUPERVISION_KEYS].sort()).toEqual(
       [
         'autorestart',
         'autostart',
         'exitcodes',
         'priority',
-        // beyond SPEC §4's list: the throttle's cap is supervision too, applied in place
+        // the throttle's cap is supervision too, applied in place (docs/config.md)
         'restartDelayMaxMs',
         'startRetries',
         'startTimeMs',
@@ -111,6 +111,7 @@ describe('diff (SPEC §4)', () => {
         spec: next,
         keys: [key],
         restart: true,
+        restartIndexes: [0, 1],
         addedIndexes: [],
         removedIndexes: [],
       },
@@ -125,6 +126,7 @@ describe('diff (SPEC §4)', () => {
         spec: next,
         keys: [key],
         restart: false,
+        restartIndexes: [],
         addedIndexes: [],
         removedIndexes: [],
       },
@@ -161,6 +163,7 @@ describe('diff (SPEC §4)', () => {
           spec: next,
           keys: ['env'],
           restart: true,
+          restartIndexes: [0, 1],
           addedIndexes: [],
           removedIndexes: [],
         },
@@ -176,6 +179,7 @@ describe('diff (SPEC §4)', () => {
         spec: next,
         keys: ['numprocs'],
         restart: false,
+        restartIndexes: [],
         addedIndexes: [2, 3],
         removedIndexes: [],
       },
@@ -191,6 +195,7 @@ describe('diff (SPEC §4)', () => {
         spec: next,
         keys: ['numprocs'],
         restart: false,
+        restartIndexes: [],
         addedIndexes: [],
         removedIndexes: [3, 2, 1],
       },
@@ -205,6 +210,7 @@ describe('diff (SPEC §4)', () => {
         spec: next,
         keys: ['workingdir', 'numprocs'],
         restart: true,
+        restartIndexes: [0, 1],
         addedIndexes: [2],
         removedIndexes: [],
       },

@@ -452,7 +452,7 @@ describe('program keys', () => {
   });
 });
 
-describe('the YAML traps of SPEC §2', () => {
+describe('the YAML traps', () => {
   it('reads umask 022 as octal though YAML 1.2 reads it as decimal 22', () => {
     expect(webSpec('umask: 022').umask).toBe(18);
     expect(webSpec('umask: 0022').umask).toBe(18);

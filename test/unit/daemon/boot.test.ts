@@ -4,7 +4,7 @@ import type { State } from '../../../src/domain/types.js';
 import type { Recovered } from '../../../src/eventlog/replay.js';
 import { makeSpec } from '../../helpers/spec.js';
 
-/** How each instance begins when the daemon starts, from what its previous run left (SPEC §7). */
+/** How each instance begins when the daemon starts, from what its previous run left. */
 
 const AUTO = makeSpec({ autostart: true });
 const MANUAL = makeSpec({ autostart: false });

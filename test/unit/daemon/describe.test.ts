@@ -4,7 +4,7 @@ import type { StoredEvent } from '../../../src/domain/types.js';
 import { makeSpec } from '../../helpers/spec.js';
 import { makeStoredEvent } from '../../helpers/events.js';
 
-/** The daemon log's words for transitions and reloads (SPEC §5), verbatim. */
+/** The daemon log's words for transitions and reloads, verbatim. */
 
 const ev = (overrides: Partial<StoredEvent>) => makeStoredEvent({ atMs: 0, ...overrides });
 
@@ -150,6 +150,7 @@ describe('describePlan', () => {
           spec: web,
           keys: ['argv', 'env'],
           restart: true,
+          restartIndexes: [0],
           addedIndexes: [],
           removedIndexes: [],
         },
@@ -158,6 +159,7 @@ describe('describePlan', () => {
           spec: makeSpec({ name: 'worker' }),
           keys: ['stopTimeMs', 'numprocs'],
           restart: false,
+          restartIndexes: [],
           addedIndexes: [1],
           removedIndexes: [],
         },

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TaskmasterError } from '../../../src/domain/errors.js';
 import { instanceName, parseInstanceName, resolveTargets } from '../../../src/domain/names.js';
 
-/** Instance names and the forms a user may type (SPEC §1). */
+/** Instance names and the forms a user may type (docs/tm.md § Commands). */
 
 const PROGRAMS = new Map([
   ['web', 4],

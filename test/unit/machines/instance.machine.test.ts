@@ -18,7 +18,7 @@ import type { ExitInfo, ProgramSpec, SpawnFailure } from '../../../src/domain/ty
 import { makeSpec } from '../../helpers/spec.js';
 
 /**
- * The whole states × events table of the instance machine (STYLE §3.2, s6's `actions[][]`), walked
+ * The whole states × events table of the instance machine (s6's `actions[][]`), walked
  * with XState's pure `transition()`, then the timers with a SimulatedClock.
  */
 
@@ -286,7 +286,7 @@ const TABLE: readonly Row[] = [
     to: 'exited', actions: [`record running→exited (exit) pid=${PID} retries=0 code=1 expected=false`] },
   { state: 'running', event: 'proc.exited', why: 'never: a death by signal rests too', given: { spec: makeSpec({ ...SPEC, autorestart: 'never' }) }, send: exit(PID, null, 'SIGKILL'),
     to: 'exited', actions: [`record running→exited (exit) pid=${PID} retries=0 signal=SIGKILL expected=false`] },
-  // the crash-loop throttle (SPEC §3, issue 7): runs shorter than a minute make the wait grow
+  // the crash-loop throttle (docs/faults.md, issue 7): runs under a minute make the wait grow
   { state: 'running', event: 'proc.exited', why: 'crash loop: a first quick exit restarts at once, and arms a 0.1 s wait', send: exit(PID, 1, null, QUICK),
     to: 'starting.spawning', actions: [`record running→exited (exit) pid=${PID} retries=0 code=1 expected=false`, 'record exited→starting (exit) pid=null retries=0', 'spawn'], context: { loopWaitMs: 100 } },
   { state: 'running', event: 'proc.exited', why: 'crash loop: a further quick exit waits in backoff', given: { loopWaitMs: 100 }, send: exit(PID, 1, null, QUICK),
@@ -446,7 +446,7 @@ describe('instance machine: states × events', () => {
         expect(keyOf(next.value)).toBe(row.to);
         expect(actions.map(describeAction)).toEqual(row.actions);
         if (row.context !== undefined) expect(next.context).toMatchObject(row.context);
-        // `record` comes before any effect, and there is one for every change of SPEC state
+        // `record` comes before any effect, and there is one for every change of a user-visible state
         const types = actions.map((a) => a.type);
         const firstEffect = types.findIndex((t) => ['spawn', 'signalGroup', 'watch'].includes(t));
         const firstRecord = types.indexOf('record');
@@ -491,7 +491,7 @@ describe('instance machine: the first step', () => {
     expect(snapshot.context.pendingStart).toBeNull();
   });
 
-  // SPEC §7: retry counts continue across a daemon restart; boot.ts passes them for a start
+  // retry counts continue across a daemon restart; boot.ts passes them for a start
   it('a replayed retry count survives the start it comes with', () => {
     const [snapshot, actions] = initialTransition(instanceMachine, {
       name: 'web:0',
@@ -576,7 +576,7 @@ function run(input: Omit<InstanceInput, 'name' | 'spec'> & { spec?: ProgramSpec 
 }
 
 describe('instance machine: timers', () => {
-  // issue 7: three tight crash loops made the daemon deaf; SPEC §3 throttles them
+  // issue 7: three tight crash loops made the daemon deaf; the crash-loop throttle holds them back
   it('a crash loop restarts at once, then waits 0.1 s, 0.2 s … up to restartdelaymax; a minute-long run resets it', () => {
     const spec = makeSpec({
       ...SPEC,

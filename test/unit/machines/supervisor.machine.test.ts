@@ -211,7 +211,7 @@ describe('supervisor machine: plan.apply at boot', () => {
   });
 });
 
-describe('supervisor machine: reload plans (SPEC §4)', () => {
+describe('supervisor machine: reload plans', () => {
   it('a removed program: its instances stop, highest first, then are forgotten', () => {
     const h = booted();
     const web0 = h.ref('web:0');
@@ -249,7 +249,7 @@ describe('supervisor machine: reload plans (SPEC §4)', () => {
     expect(h.ctx().retiring.size).toBe(0);
   });
 
-  // SPEC §4: removed → "stopped, then forgotten"; an instance already at rest has nothing to stop
+  // a removed program is stopped, then forgotten; an instance already at rest has nothing to stop
   // (plan.apply runs forgetRetired too: no snapshot will come from an instance already at rest)
   it('a removed program whose instances already rest is forgotten at once', () => {
     const h = booted();
@@ -302,7 +302,7 @@ describe('supervisor machine: reload plans (SPEC §4)', () => {
 
   // autorestart is decided once, when the process exits (instance.machine.test.ts `exited ×
   // spec.update`); a later spec.update does not decide it again
-  it('supervision keys only: an exited instance stays exited (SPEC §3: until a user starts it)', () => {
+  it('supervision keys only: an exited instance stays exited (until a user starts it)', () => {
     const h = booted();
     const web = { ...WEB, autorestart: 'never' as const };
     h.apply(CONFIG, [web, WORKER, DB]);
@@ -368,6 +368,34 @@ describe('supervisor machine: reload plans (SPEC §4)', () => {
       'bad:0': 'running',
       'lazy:0': 'fatal',
     });
+  });
+
+  it('expansions: each instance spawns with its own values, and a reload restarts only those whose values changed', () => {
+    const h = harness();
+    const values = (i: number, arg: string) => ({
+      cmd: `sleep ${arg}`,
+      argv: ['sleep', arg],
+      env: {},
+      workingdir: null,
+      stdout: `/tmp/web-${i}.log`,
+      stderr: null,
+    });
+    const perInstance = (args: string[]) => args.map((arg, i) => values(i, arg));
+    const old = makeSpec({ ...WEB, ...values(0, '60'), perInstance: perInstance(['60', '60']) });
+    h.apply([], [old], 'autostart');
+    h.tick(100);
+    expect(h.ref('web:1').getSnapshot().context.spec).toMatchObject({ stdout: '/tmp/web-1.log' });
+    h.take();
+
+    // `sleep 60` became `sleep 6%(process_num)d`: web:0 is the same, web:1 is not
+    const next = makeSpec({ ...old, perInstance: perInstance(['60', '61']) });
+    h.apply([old], [next]);
+    expect(h.take()).toEqual({
+      rows: ['web:1 running→stopping (reload)'],
+      effects: ['web:1 signal stop'],
+    });
+    expect(h.ref('web:1').getSnapshot().context.spec.argv).toEqual(['sleep', '61']);
+    expect(h.ref('web:0').getSnapshot().context.spec.argv).toEqual(['sleep', '60']);
   });
 
   it('a restart key changed while starting or in backoff: restarted with the new spec', () => {
@@ -585,7 +613,7 @@ describe('supervisor machine: shutdown', () => {
     expect(h.state('web:0')).toBe('stopped');
   });
 
-  // Regression, SPEC §4 "stopped, then forgotten": `forgetRetired` ran only on a child's snapshot,
+  // Regression (stopped, then forgotten): `forgetRetired` ran only on a child's snapshot,
   // so retirees already at rest were never forgotten and `shutdownDone` (retiring empty) never held
   it('a shutdown after a reload retired resting instances finishes', () => {
     const h = booted();
