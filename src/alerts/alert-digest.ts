@@ -29,15 +29,23 @@ export type InstanceAlerts = {
 /** The alerts of one digest window, folded per instance as they come. */
 export class AlertDigest {
   readonly instances = new Map<string, InstanceAlerts>();
-  count = 0;
   /** The seq range of its stored rows (a row the disk could not take has seq 0). */
   firstSeq: number | null = null;
   lastSeq: number | null = null;
   firstAtMs = Infinity;
   lastAtMs = -Infinity;
 
+  /**
+   * The alerts it counts, as its instances show them: a recovery once per instance, however
+   * often it went down and up, so the header agrees with the lines below it.
+   */
+  get count(): number {
+    let n = 0;
+    for (const i of this.instances.values()) for (const c of i.counts.values()) n += c;
+    return n;
+  }
+
   add({ kind, event: e }: Alert): void {
-    this.count += 1;
     if (e.seq > 0) {
       this.firstSeq = Math.min(this.firstSeq ?? e.seq, e.seq);
       this.lastSeq = Math.max(this.lastSeq ?? e.seq, e.seq);

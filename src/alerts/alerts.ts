@@ -40,9 +40,6 @@ export const ALERT_TIMINGS: Readonly<AlertTimings> = Object.freeze({
   cursorIdleMs: 5000,
 });
 
-/** Rows of an instance read back, at most, to learn whether its run is a recovery. */
-const LOOKBACK_ROWS = 500;
-
 /** An instance as the alerts see it: its state now, and the file its mail quotes (or null). */
 export type AlertInstance = InstanceNow & { output: string | null };
 
@@ -60,6 +57,11 @@ export type AlertsDeps = {
   /** null: no longer in the config. */
   instance: (name: string) => AlertInstance | null;
   log: AlertsLog;
+  /**
+   * A bug of the alerts (never a mail error): it may come at every event, so the daemon says it
+   * in full once and then counts it (`kind` groups the repeats).
+   */
+  bug: (line: string, kind: string) => void;
   host: string;
   configFile: string;
   /** The mail's signature: `taskmasterd 4242, config /etc/taskmaster.yaml`. */
@@ -95,6 +97,8 @@ export class Alerts {
   private building: Promise<void> = Promise.resolve();
   /** Per instance: whether it alerted since it last stayed up (for `recovered`). */
   private readonly alerted = new Map<string, boolean>();
+  /** Instances a reload removed after they alerted: where their lookback stops, if they come back. */
+  private readonly removedAt = new Map<string, number>();
   private lastCursorWriteMs = 0;
   private isClosed = false;
 
@@ -103,29 +107,35 @@ export class Alerts {
     this.timings = { ...ALERT_TIMINGS, ...deps.timings };
     this.send = deps.send ?? sendSmtp;
     this.queue = new MailQueue<DigestMail>({
-      send: (mail, dropped) => this.deliver(mail, dropped),
+      send: (mail, dropped, onData) => this.deliver(mail, dropped, onData),
       maxQueued: this.timings.maxQueued,
       retryFirstMs: this.timings.retryFirstMs,
       retryMaxMs: this.timings.retryMaxMs,
       sent: (mail, response, attempts) => this.sent(mail, response, attempts),
       failed: (mail, error, attempt, retryInMs) => this.failed(mail, error, attempt, retryInMs),
       dropped: (mail) => this.dropped(mail),
+      internalError: (error, callback) => this.bug(`after a mail was ${callback}`, error),
     });
+    // Nothing in this pipeline may throw: rxjs would rethrow it on a timer, an uncaughtException
+    // that shuts the daemon down. A bug loses the alerts it was holding, and says so.
     this.digesting = this.alerts$
       .pipe(
         digest({
           windowMs: () => this.email.digestMs,
           seed: () => (this.open = new AlertDigest()),
-          add: (d, alert) => d.add(alert),
+          add: (d, alert) => this.add(d, alert),
           flush$: this.flush$,
         }),
       )
-      .subscribe((d) => this.closeDigest(d));
+      .subscribe({
+        next: (d) => this.closeDigest(d),
+        error: (error: unknown) => this.bug('the digests stopped', error),
+      });
     // a log that alerts were never on for (or turned off since) owes nothing: start from now
     const stored = deps.write(
       () => deps.store.cursor() ?? deps.store.setCursor(deps.store.lastSeq()),
     );
-    this.cursor = stored ?? { seq: 0, stream: randomUUID() };
+    this.cursor = stored ?? { seq: 0, stream: randomUUID(), sinceSeq: 0 };
     this.lastSeen = this.cursor.seq;
     if (stored !== undefined) this.replay();
   }
@@ -135,6 +145,19 @@ export class Alerts {
     if (this.isClosed) return;
     this.take(e);
     this.advance(false);
+  }
+
+  /**
+   * After a reload: instances no longer in the config are forgotten, so that a program added
+   * back later starts afresh (its first run is no recovery of the old one's failures).
+   */
+  forgetRemoved(): void {
+    for (const [name, hasAlerted] of this.alerted) {
+      if (this.deps.instance(name) !== null) continue;
+      this.alerted.delete(name);
+      // the log still has its failures: a lookback must not reach them
+      if (hasAlerted) this.removedAt.set(name, this.lastSeen);
+    }
   }
 
   /** A reload's new section: the next alerts, digest window and mail use it. */
@@ -152,8 +175,25 @@ export class Alerts {
     const deadline = Date.now() + this.timings.flushMs;
     this.flush$.next();
     await within(this.building, this.timings.flushMs);
-    const left = await this.queue.flush(Math.max(0, deadline - Date.now()));
+    await this.queue.flush(Math.max(0, deadline - Date.now()));
+    // No new attempt from here. A mail whose data the server has may be taken yet: its reply
+    // must move the cursor, or the next start mails it again. That wait is bounded by the
+    // deadline again, so a server that hangs holds a shutdown at most twice flushMs; a send
+    // not that far (a server that never greets) is given up at once, its alerts still owed.
+    this.queue.close();
+    if (this.queue.isDelivering) {
+      this.deps.log.info(
+        `mail: still sending at the end of the ${this.timings.flushMs / 1000} s; waiting up to ${this.timings.flushMs / 1000} s more for the server's reply`,
+      );
+      if (!(await this.queue.settle(this.timings.flushMs))) {
+        this.deps.log.warn(
+          `mail: no reply from the server ${this.timings.flushMs / 1000} s later; the mail is sent again at the next start`,
+        );
+      }
+    }
     this.advance(true);
+    // digests still being written count too: their alerts are owed like those of a queued mail
+    const left = this.owed.size;
     this.close();
     if (left > 0) {
       const mails = left === 1 ? '1 mail' : `${left} mails`;
@@ -233,34 +273,68 @@ export class Alerts {
     const kind = alertOf(e, wanted);
     if (kind !== null) {
       this.alerted.set(e.name, true);
+      this.removedAt.delete(e.name);
       return kind;
     }
     if (!isRun(e)) return null;
     const hadAlerted =
       wanted.includes('recovered') && (this.alerted.get(e.name) ?? this.alertedBefore(e));
     this.alerted.set(e.name, false);
+    this.removedAt.delete(e.name);
     return hadAlerted ? 'recovered' : null;
   }
 
-  /** Read back from the log, for an instance not seen since the start: did it alert before this run? */
+  /**
+   * Read back from the log, for an instance not seen since the start: did it alert before this
+   * run, since alerts were turned on? One row answers: its newest alert or run.
+   */
   private alertedBefore(e: StoredEvent): boolean {
     try {
       const before = e.seq > 0 ? e.seq : this.lastSeen + 1;
-      for (const row of this.deps.store.before(e.name, before, LOOKBACK_ROWS)) {
-        if (isRun(row)) return false;
-        if (alertOf(row, this.email.events) !== null) return true;
-      }
+      const wanted = this.email.events;
+      const since = Math.max(this.cursor.sinceSeq, this.removedAt.get(e.name) ?? 0);
+      const row = this.deps.store.lastAlertOrRun(e.name, since, before, {
+        fatal: wanted.includes('fatal'),
+        spawnError: wanted.includes('spawn-error'),
+        crashLoop: wanted.includes('crash-loop'),
+        unexpected: wanted.includes('unexpected'),
+      });
+      return row !== null && !isRun(row) && alertOf(row, wanted) !== null;
     } catch (error) {
       this.deps.log.error(`mail: cannot read the history of ${e.name}: ${String(error)}`);
     }
     return false;
   }
 
+  private add(d: AlertDigest, alert: Alert): void {
+    try {
+      d.add(alert);
+    } catch (error) {
+      const row = alert.event.seq > 0 ? ` (event ${alert.event.seq})` : '';
+      this.bug(`the ${alert.kind} alert of ${alert.event.name}${row} is lost`, error);
+    }
+  }
+
   private closeDigest(d: AlertDigest): void {
-    if (this.open === d) this.open = null;
-    this.owed.add(d);
-    // in order: mails leave in the order of their alerts, whatever reading the files takes
-    this.building = this.building.then(() => this.build(d));
+    try {
+      if (this.open === d) this.open = null;
+      this.owed.add(d);
+      // in order: mails leave in the order of their alerts, whatever reading the files takes
+      this.building = this.building.then(() => this.build(d));
+    } catch (error) {
+      this.owed.delete(d);
+      this.bug(`the mail of ${alertsText(d.count)} is lost`, error);
+    }
+  }
+
+  /** A bug of the alerts: said (in full the first time), and never thrown into the daemon. */
+  private bug(what: string, error: unknown): void {
+    try {
+      const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      this.deps.bug(`mail: internal error, ${what}: ${text}`, 'errors');
+    } catch {
+      // the daemon log itself failed: there is nowhere left to say it
+    }
   }
 
   private async build(d: AlertDigest): Promise<void> {
@@ -296,7 +370,7 @@ export class Alerts {
     }
   }
 
-  private async deliver(mail: DigestMail, dropped: number): Promise<string> {
+  private async deliver(mail: DigestMail, dropped: number, onData: () => void): Promise<string> {
     const d = mail.digest;
     const seqs = d.firstSeq === null ? null : `${d.firstSeq}-${d.lastSeq}`;
     const notice = dropped > 0 ? droppedNotice(dropped, this.timings.maxQueued) : '';
@@ -306,12 +380,14 @@ export class Alerts {
       // the same digest sent again after a crash has the same id, which mail clients fold
       messageId: seqs === null ? null : `${this.cursor.stream}.${seqs}@${this.deps.host}`,
       headers: seqs === null ? {} : { 'X-Taskmaster-Events': seqs },
+      onData,
     });
     return receiptText(receipt);
   }
 
   private sent(mail: DigestMail, response: string, attempts: number): void {
     this.owed.delete(mail.digest);
+    if (this.isClosed) return;
     // on record before it is said: whoever reads the line may count on the cursor
     this.advance(true);
     const tries = attempts > 1 ? `, at attempt ${attempts}` : '';

@@ -9,9 +9,10 @@ export type QueuedMail = {
 export type MailQueueOptions<M extends QueuedMail> = {
   /**
    * Sends one mail; `dropped` alerts of earlier mails were lost and the mail should say so.
-   * Resolves with the server's reply, rejects with why it was not taken.
+   * Resolves with the server's reply, rejects with why it was not taken. `onData` is called
+   * once the server may take the mail (its data is being sent): see isDelivering.
    */
-  send: (mail: M, dropped: number) => Promise<string>;
+  send: (mail: M, dropped: number, onData: () => void) => Promise<string>;
   /** Mails that may wait besides the one being sent; past it the oldest waiting is dropped. */
   maxQueued: number;
   /** The wait after a first failure; it doubles with each failure of the same mail, up to max. */
@@ -20,6 +21,8 @@ export type MailQueueOptions<M extends QueuedMail> = {
   sent: (mail: M, response: string, attempts: number) => void;
   failed: (mail: M, error: unknown, attempt: number, retryInMs: number) => void;
   dropped: (mail: M) => void;
+  /** A callback above threw: the queue goes on, the caller says it (a bug, never a mail error). */
+  internalError: (error: unknown, callback: 'sent' | 'failed' | 'dropped') => void;
 };
 
 /** While a shutdown flushes the queue, a failure is tried again this soon, not after its backoff. */
@@ -39,6 +42,10 @@ export class MailQueue<M extends QueuedMail> {
   private isClosed = false;
   private retry: { timer: NodeJS.Timeout; wake: () => void } | null = null;
   private readonly idle: (() => void)[] = [];
+  /** The send under way, settled (never rejected) when its outcome has been told. */
+  private inFlight: Promise<void> | null = null;
+  /** Whether the send under way has handed the server its data. */
+  private hasData = false;
 
   constructor(private readonly options: MailQueueOptions<M>) {}
 
@@ -58,7 +65,7 @@ export class MailQueue<M extends QueuedMail> {
     while (this.waiting.length > this.options.maxQueued) {
       const oldest = this.waiting.shift()!;
       this.droppedAlerts += oldest.alerts;
-      this.options.dropped(oldest);
+      this.tell('dropped', () => this.options.dropped(oldest));
     }
     void this.pump();
   }
@@ -80,7 +87,34 @@ export class MailQueue<M extends QueuedMail> {
     return this.length;
   }
 
-  /** Stops sending; a mail being sent may still reach the server, but is not followed up. */
+  /**
+   * Resolves once the send under way (if any) is over and `sent` or `failed` has been told, or
+   * after `ms`: a mail the server takes after a shutdown's deadline must still move the cursor.
+   */
+  async settle(ms: number): Promise<boolean> {
+    if (this.inFlight === null) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const isSettled = await Promise.race([
+      this.inFlight.then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+    ]);
+    clearTimeout(timer);
+    return isSettled;
+  }
+
+  /**
+   * Whether the mail being sent now may already be the server's: its data went out and the
+   * reply is awaited. A send still connecting or greeting (a server that hangs) is not: dropping
+   * it loses nothing, its alerts are still owed.
+   */
+  get isDelivering(): boolean {
+    return this.sending !== null && this.hasData;
+  }
+
+  /**
+   * Stops sending: no new attempt starts. A mail being sent may still reach the server; if it
+   * does, `sent` is still told (see settle()).
+   */
   close(): void {
     this.isClosed = true;
     if (this.retry !== null) clearTimeout(this.retry.timer);
@@ -90,35 +124,71 @@ export class MailQueue<M extends QueuedMail> {
   private async pump(): Promise<void> {
     if (this.isPumping) return;
     this.isPumping = true;
+    // the backoff belongs to one mail: a push that drops it (or a send) gives the next a fresh one
+    let head: M | null = null;
     let attempt = 0;
     let waitMs = this.options.retryFirstMs;
     while (!this.isClosed && this.waiting.length > 0) {
       const mail = this.waiting.shift()!;
-      this.sending = mail;
-      attempt += 1;
-      const dropped = this.droppedAlerts;
-      try {
-        const response = await this.options.send(mail, dropped);
-        this.sending = null;
-        if (this.isClosed) break;
-        this.droppedAlerts -= dropped;
-        this.options.sent(mail, response, attempt);
+      if (mail !== head) {
+        head = mail;
         attempt = 0;
         waitMs = this.options.retryFirstMs;
-      } catch (error) {
-        this.sending = null;
-        if (this.isClosed) break;
-        // the same mail again, first: the order is what lets the cursor pass it
-        this.waiting.unshift(mail);
-        const retryInMs = this.isFlushing ? Math.min(waitMs, FLUSH_RETRY_MS) : waitMs;
-        this.options.failed(mail, error, attempt, retryInMs);
-        await this.sleep(retryInMs);
-        waitMs = Math.min(waitMs * 2, this.options.retryMaxMs);
       }
+      this.sending = mail;
+      this.hasData = false;
+      attempt += 1;
+      const dropped = this.droppedAlerts;
+      let settled: () => void = () => {};
+      this.inFlight = new Promise((resolve) => (settled = resolve));
+      let outcome: { response: string } | { error: unknown };
+      // only the send in the try: a callback that throws must not make a sent mail look failed
+      try {
+        outcome = {
+          response: await this.options.send(mail, dropped, () => (this.hasData = true)),
+        };
+      } catch (error) {
+        outcome = { error };
+      }
+      this.sending = null;
+      this.hasData = false;
+      if ('response' in outcome) {
+        const { response } = outcome;
+        const attempts = attempt;
+        this.droppedAlerts -= dropped;
+        head = null;
+        this.tell('sent', () => this.options.sent(mail, response, attempts));
+        this.inFlight = null;
+        settled();
+        continue;
+      }
+      this.inFlight = null;
+      settled();
+      if (this.isClosed) break;
+      // the same mail again, first: the order is what lets the cursor pass it
+      this.waiting.unshift(mail);
+      const retryInMs = this.isFlushing ? Math.min(waitMs, FLUSH_RETRY_MS) : waitMs;
+      const { error } = outcome;
+      const attempts = attempt;
+      this.tell('failed', () => this.options.failed(mail, error, attempts, retryInMs));
+      await this.sleep(retryInMs);
+      waitMs = Math.min(waitMs * 2, this.options.retryMaxMs);
     }
     this.isPumping = false;
     if (this.length === 0 || this.isClosed) {
       for (const resolve of this.idle.splice(0)) resolve();
+    }
+  }
+
+  private tell(callback: 'sent' | 'failed' | 'dropped', call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      try {
+        this.options.internalError(error, callback);
+      } catch {
+        // the report of a bug failed too: nothing is left to tell, and the queue must go on
+      }
     }
   }
 

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import type { EmailSection, Secret } from '../config/types.js';
 
 export type OutgoingMail = {
@@ -7,6 +8,11 @@ export type OutgoingMail = {
   /** Without the angle brackets; null: nodemailer makes one. */
   messageId: string | null;
   headers: Readonly<Record<string, string>>;
+  /**
+   * Told when the server has said go ahead to the mail's data (354) and the body is being sent:
+   * from then on it may take the mail, and only its reply says whether it did.
+   */
+  onData?: () => void;
 };
 
 /** What the server said when it took the mail. */
@@ -20,6 +26,9 @@ export class MailSetupError extends Error {
   override name = 'MailSetupError';
 }
 
+/** The longest silence of the server in a send. */
+const SOCKET_TIMEOUT_MS = 30_000;
+
 /**
  * Timeouts much shorter than nodemailer's (2 min to connect, 10 min of silence): a mail server
  * that hangs must not hold the queue, nor a shutdown, for minutes.
@@ -27,7 +36,7 @@ export class MailSetupError extends Error {
 const TIMEOUTS = {
   connectionTimeout: 10_000,
   greetingTimeout: 10_000,
-  socketTimeout: 30_000,
+  socketTimeout: SOCKET_TIMEOUT_MS,
   dnsTimeout: 10_000,
 };
 
@@ -61,7 +70,7 @@ export const sendSmtp: SendMail = async (email, mail) => {
       from: email.from,
       to: [...email.to],
       subject: mail.subject,
-      text: mail.text,
+      text: bodyStream(mail),
       headers: { ...mail.headers },
       ...(mail.messageId === null ? {} : { messageId: `<${mail.messageId}>` }),
     });
@@ -74,6 +83,21 @@ export const sendSmtp: SendMail = async (email, mail) => {
     transport.close();
   }
 };
+
+/**
+ * The text as a stream read only once the server has taken DATA: nodemailer pipes the message
+ * after the 354 (or, when the envelope was refused, drains it just before the error it reports).
+ */
+function bodyStream(mail: OutgoingMail): Readable {
+  const { text, onData } = mail;
+  return Readable.from(
+    (function* () {
+      onData?.();
+      yield Buffer.from(text, 'utf8');
+    })(),
+    { objectMode: false },
+  );
+}
 
 async function readSecret(secret: Secret | null, key: string): Promise<string | null> {
   if (secret === null) return null;

@@ -840,6 +840,25 @@ function email(s: Section): EmailSection {
   const d = EMAIL_DEFAULTS;
   const smtp = s.section('smtp', SMTP_KEYS);
   const secure = smtp.read('secure', bool, d.smtp.secure);
+  const user = smtp.read('user', orNull(secret(text('a user name'), 'a user name')), d.smtp.user);
+  // a password is never shown: only a list or a mapping is refused, and only those are described
+  const pass = smtp.read(
+    'pass',
+    orNull(secret(scalarText('a password'), 'a password')),
+    d.smtp.pass,
+  );
+  // one without the other would be sent as an empty one, and refused by the server at every mail
+  if (smtp.isSet('user') !== smtp.isSet('pass')) {
+    const [given, missing] = smtp.isSet('user') ? ['user', 'pass'] : ['pass', 'user'];
+    smtp.require(missing, (w, f) =>
+      w.report(
+        f.offset,
+        f.path,
+        `required with ${given}`,
+        'a login takes both user and pass; leave both out for a server without login',
+      ),
+    );
+  }
   return {
     smtp: {
       host: smtp.read('host', text('a host name or address'), d.smtp.host),
@@ -847,9 +866,8 @@ function email(s: Section): EmailSection {
       secure,
       requireTls: smtp.read('requiretls', bool, d.smtp.requireTls),
       ca: smtp.read('ca', orNull(pathTo('a file path')), d.smtp.ca),
-      user: smtp.read('user', orNull(secret(text('a user name'), 'a user name')), d.smtp.user),
-      // a password is never shown: only a list or a mapping is refused, and only those are described
-      pass: smtp.read('pass', orNull(secret(scalarText('a password'), 'a password')), d.smtp.pass),
+      user,
+      pass,
     },
     from: s.read('from', emailAddress, d.from),
     to: s.require('to', listOf(emailAddress, 'a list of email addresses', 1)) ?? [],
@@ -866,6 +884,14 @@ const secret =
       if (isSeq(f.node)) return w.expected(f, `${what}, { file: PATH } or { env: NAME }`);
       const value = inline(w, f);
       return value === undefined ? undefined : { value };
+    }
+    // a key of its own is no typo to show: `pass: {S3cr3t}` unquoted is a mapping whose key is
+    // the password, and problems go to `tm reload` and the daemon log
+    const keys = f.node.items.map((pair) => (isScalar(pair.key) ? asWritten(pair.key) : null));
+    if (keys.some((key) => key === null || !(SECRET_KEYS as readonly string[]).includes(key))) {
+      const expected = `expected ${what}, { file: PATH } or { env: NAME }`;
+      const hint = `quote a ${what.replace(/^an? /, '')} that starts with { or [`;
+      return w.report(f.offset, f.path, `${expected}, found a mapping with other keys`, hint);
     }
     const problems = w.problems.length;
     const s = new Section(w, f, SECRET_KEYS);

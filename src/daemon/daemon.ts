@@ -54,6 +54,7 @@ import { rpcHandlers } from './handlers.js';
 import { startXmlRpc } from './xmlrpc-port.js';
 import type { XmlRpcServer } from '../xmlrpc/server.js';
 import { RpcServer, type RpcLimits } from '../rpc/server.js';
+import { ThrottledLog } from '../rpc/throttled-log.js';
 import { ensureToken } from '../rpc/auth.js';
 import type { AddressInfo } from 'node:net';
 import { openTextLog, type TextLog } from './text-log.js';
@@ -79,6 +80,8 @@ export type ReloadResult = { plan: ReloadPlan; summary: string; revision: number
 const STRAY_STOP_MS = 10_000;
 /** What a shutdown may take beyond its instances' stoptimes before it kills what is left. */
 const SHUTDOWN_MARGIN_MS = 5_000;
+/** A bug of the alerts repeated at every event is said once, then counted this often. */
+const ALERT_BUG_LOG_MS = 10_000;
 
 /**
  * The composition root: config, event log, supervisor actor and its instance actors. The only
@@ -123,6 +126,12 @@ export class Daemon {
   private alerts: Alerts | null = null;
   /** Alerts a reload turned off, sending what they owe before they let go of the cursor. */
   private alertsRetiring: Promise<void> = Promise.resolve();
+  /** A bug of the alerts that comes at every event: said in full once, then counted. */
+  private readonly alertBugs = new ThrottledLog(
+    (line) => this.log.error(line),
+    ALERT_BUG_LOG_MS,
+    (n) => `mail: internal error ${n} more times`,
+  );
 
   private constructor(config: Config, options: DaemonOptions) {
     this.config = config;
@@ -471,9 +480,7 @@ export class Daemon {
     this.config = { ...next, daemon: this.config.daemon, server: this.config.server };
     this.rotator.update(outputLimits(this.config.programs));
     this.batch.run(() => this.supervisor.send({ type: 'plan.apply', plan, cause: 'reload' }));
-    if (JSON.stringify(next.email) !== JSON.stringify(previousEmail)) {
-      this.reloadAlerts(next.email);
-    }
+    this.reloadAlerts(next.email, previousEmail);
     return { plan, summary, revision: this.revision };
   }
 
@@ -641,6 +648,7 @@ export class Daemon {
         write: (write) => this.guard.run(write),
         instance: (name) => this.alertInstance(name),
         log: this.log,
+        bug: (line, kind) => this.alertBugs.say(line, kind),
         host,
         configFile: this.config.file,
         signature: `taskmasterd ${process.pid} on ${host}, config ${this.config.file}`,
@@ -659,20 +667,30 @@ export class Daemon {
     }
   }
 
-  /** A reload changed the email section: alerts start, take the new settings, or stop. */
-  private reloadAlerts(email: EmailSection | null): void {
+  /** After a reload: alerts forget removed instances, and start, take the new settings, or stop. */
+  private reloadAlerts(email: EmailSection | null, previous: EmailSection | null): void {
     const alerts = this.alerts;
+    alerts?.forgetRemoved();
+    if (JSON.stringify(email) === JSON.stringify(previous)) return;
     if (email === null) {
       this.alerts = null;
       if (alerts === null) return;
       this.log.info('mail: the email section is gone, alerts stop once what they owe is sent');
-      // what was owed is sent (or given up on); then nothing is owed any more
+      // what was owed is sent (or given up on); then nothing is owed any more, unless alerts
+      // were turned on again meanwhile: those pick up from this cursor
       this.alertsRetiring = this.alertsRetiring
         .then(() => alerts.flush('off'))
-        .then(() => void this.guard.run(() => this.alertStore.clearCursor()))
+        .then(() => {
+          if (this.config.email === null) this.guard.run(() => this.alertStore.clearCursor());
+        })
         .catch((error: unknown) => this.alertsFailed(error));
     } else if (alerts === null) {
-      this.alerts = this.openAlerts(email);
+      // after the alerts being turned off have sent what they owe: both at once would read and
+      // write the one cursor, and mail the same alerts twice
+      this.alertsRetiring = this.alertsRetiring.then(() => {
+        if (this.config.email !== email || this.alerts !== null || this.stopping !== null) return;
+        this.alerts = this.openAlerts(email);
+      });
     } else {
       alerts.configure(email);
       this.log.info('mail: the email section changed; the next alerts and mails follow it');

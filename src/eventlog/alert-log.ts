@@ -3,8 +3,19 @@ import type { StoredEvent } from '../domain/types.js';
 import type { EventDb } from './db.js';
 import { fromRow } from './query.js';
 
-/** Where the alerts stand in the event log: every row up to `seq` is mailed or was no alert. */
-export type AlertCursor = { seq: number; stream: string };
+/**
+ * Where the alerts stand in the event log: every row up to `seq` is mailed or was no alert.
+ * `sinceSeq` is where the cursor was made (alerts turned on): nothing before it is theirs.
+ */
+export type AlertCursor = { seq: number; stream: string; sinceSeq: number };
+
+/** The kinds of alert a lookback looks for (alerts/classify.ts names them). */
+export type AlertKinds = {
+  fatal: boolean;
+  spawnError: boolean;
+  crashLoop: boolean;
+  unexpected: boolean;
+};
 
 /** What the alert projection keeps in, and reads from, the event log. */
 export type AlertLog = {
@@ -21,8 +32,16 @@ export type AlertLog = {
    * wait, an unexpected exit, a run that reached its starttime), oldest first, read one at a time.
    */
   candidates: (afterSeq: number) => IterableIterator<StoredEvent>;
-  /** The transitions of `name` before `beforeSeq`, newest first, at most `limit`. */
-  before: (name: string, beforeSeq: number, limit: number) => StoredEvent[];
+  /**
+   * The newest transition of `name` after `afterSeq` and before `beforeSeq` that is an alert of
+   * one of `kinds` or a run that reached its starttime; null if none.
+   */
+  lastAlertOrRun: (
+    name: string,
+    afterSeq: number,
+    beforeSeq: number,
+    kinds: AlertKinds,
+  ) => StoredEvent | null;
 };
 
 type Row = Parameters<typeof fromRow>[0];
@@ -47,13 +66,27 @@ export function alertLog(db: EventDb): AlertLog {
             OR (to_state = 'running' AND cause = 'timeout'))
      ORDER BY seq LIMIT ${PAGE}`,
   );
-  const before = db.prepare(
-    `SELECT * FROM events WHERE name = ? AND seq < ? AND kind = 'transition'
-     ORDER BY seq DESC LIMIT ?`,
+  // the rules of alerts/classify.ts again, exactly this time: one row answers
+  const lastAlertOrRun = db.prepare(
+    `SELECT * FROM events
+     WHERE name = @name AND seq > @afterSeq AND seq < @beforeSeq AND kind = 'transition'
+       AND ((from_state = 'starting' AND to_state = 'running' AND cause = 'timeout')
+            OR (@fatal AND to_state = 'fatal')
+            OR (@spawnError AND cause = 'spawn-error' AND to_state IN ('backoff', 'fatal'))
+            OR (@crashLoop AND to_state = 'backoff' AND cause = 'crash-loop')
+            OR (@unexpected AND expected = 0))
+     ORDER BY seq DESC LIMIT 1`,
   );
   return {
-    cursor: () => (read.get() as AlertCursor | undefined) ?? null,
-    setCursor: (seq) => upsert.get({ seq, stream: randomUUID(), atMs: Date.now() }) as AlertCursor,
+    cursor: () => {
+      const row = read.get() as StoredCursor | undefined;
+      return row === undefined ? null : cursorOf(row);
+    },
+    // the stream id made with the cursor starts with its seq: where alerts were turned on
+    setCursor: (seq) =>
+      cursorOf(
+        upsert.get({ seq, stream: `${seq}.${randomUUID()}`, atMs: Date.now() }) as StoredCursor,
+      ),
     clearCursor: () => void clear.run(),
     lastSeq: () => last.get() as number,
     // by pages, not iterate(): the connection is busy while an iterator is open, and the reader
@@ -67,7 +100,23 @@ export function alertLog(db: EventDb): AlertLog {
         seq = rows.at(-1)!.seq;
       }
     },
-    before: (name, beforeSeq, limit) =>
-      (before.all(name, beforeSeq, limit) as Row[]).map((r) => fromRow(r)),
+    lastAlertOrRun: (name, afterSeq, beforeSeq, kinds) => {
+      const flags = {
+        fatal: Number(kinds.fatal),
+        spawnError: Number(kinds.spawnError),
+        crashLoop: Number(kinds.crashLoop),
+        unexpected: Number(kinds.unexpected),
+      };
+      const row = lastAlertOrRun.get({ name, afterSeq, beforeSeq, ...flags }) as Row | undefined;
+      return row === undefined ? null : fromRow(row);
+    },
   };
+}
+
+type StoredCursor = { seq: number; stream: string };
+
+/** A stream id of an older version has no seq in it: its lookback is unbounded, as it was. */
+function cursorOf({ seq, stream }: StoredCursor): AlertCursor {
+  const since = /^(\d+)\./.exec(stream)?.[1];
+  return { seq, stream, sinceSeq: since === undefined ? 0 : Number(since) };
 }

@@ -39,6 +39,8 @@ export class TestSmtp {
   /** Every MAIL FROM it was sent (taken or refused). */
   attempts = 0;
   private refusal: { code: number; message: string } | null = null;
+  /** While held, the reply to a mail's data waits here (the mail is already in `mails`). */
+  private held: (() => void)[] | null = null;
   private server: SMTPServer;
   port = 0;
 
@@ -59,6 +61,16 @@ export class TestSmtp {
 
   accept(): void {
     this.refusal = null;
+  }
+
+  /** The server takes the next mails' data but holds its reply until the returned call. */
+  holdReplies(): () => void {
+    this.held = [];
+    return () => {
+      const replies = this.held ?? [];
+      this.held = null;
+      for (const reply of replies) reply();
+    };
   }
 
   /** Mails matching `pred`, once there are `count` of them. */
@@ -137,7 +149,8 @@ export class TestSmtp {
           };
           this.mails.push(received);
           this.mails$.next(received);
-          callback();
+          if (this.held === null) callback();
+          else this.held.push(() => callback());
         });
       },
     });

@@ -1,7 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { AlertDigest } from '../../../src/alerts/alert-digest.js';
+import { alertLog } from '../../../src/eventlog/alert-log.js';
+import { openEventDb } from '../../../src/eventlog/db.js';
 import type { AlertTimings } from '../../../src/alerts/alerts.js';
 import { TaskmasterError } from '../../../src/domain/errors.js';
 import { LogLines } from '../../helpers/log-lines.js';
@@ -188,6 +191,65 @@ describe('alert mails', () => {
     expect(Number(/at attempt (\d+)/.exec(sent)![1])).toBe(smtp.attempts);
     await stop();
     expect(smtp.mails).toHaveLength(1);
+  }, 20_000);
+
+  // review of issue 9: rxjs rethrew it on a timer, an uncaughtException that shut the daemon down
+  it('a bug in the digests is logged, loses only its alert, and the next ones are mailed', async () => {
+    const add = vi.spyOn(AlertDigest.prototype, 'add').mockImplementationOnce(() => {
+      throw new Error('boom in add');
+    });
+    onTestFinished(() => add.mockRestore());
+    const { td, smtp, logs, stop } = await setup({
+      programs: "  flaky:\n    cmd: sh -c 'exit 1'\n    startretries: 1\n",
+      email: email('events: [fatal, unexpected]', 'digest: 0.2'),
+    });
+    await logs.wait(
+      /ERROR mail: internal error, the unexpected alert of flaky:0 \(event \d+\) is lost: Error: boom in add/,
+    );
+    await td.waitState('flaky:0', 'fatal');
+    const [mail] = await smtp.waitMails(1, 'the mail of the alerts after the bug');
+    // the lost one is not in it: the fatal alone
+    expect(mail!.subject).toBe(`[taskmaster@${HOST}] FATAL flaky:0`);
+    expect(mail!.text).toMatch(/^1 alert on /);
+    await stop();
+  }, 20_000);
+
+  // review of issue 9: the reply came after the deadline, the cursor stayed, the next start re-sent it
+  it('a mail in flight at the shutdown deadline: its reply is waited for, and the cursor passes it', async () => {
+    const { td, smtp, logs, stop } = await setup({
+      programs: "  flaky:\n    cmd: sh -c 'exit 1'\n    startretries: 0\n",
+      email: email('events: [fatal]', 'digest: 0'),
+      timings: { flushMs: 300 },
+    });
+    const release = smtp.holdReplies();
+    const fatal = await td.waitState('flaky:0', 'fatal');
+    await smtp.waitMails(1, 'the mail, its reply held');
+    const stopping = stop();
+    await logs.wait(
+      /INFO mail: still sending at the end of the 0\.3 s; waiting up to 0\.3 s more for the server's reply/,
+    );
+    release();
+    await stopping;
+    await logs.wait(/INFO mail: sent to .* FATAL flaky:0 \(1 alert\): 250 /);
+    const db = openEventDb(join(td.dir, 'taskmaster.db'));
+    onTestFinished(() => void db.close());
+    expect(alertLog(db).cursor()!.seq).toBeGreaterThanOrEqual(fatal.seq);
+  }, 20_000);
+
+  it('a reply that never comes holds the shutdown one deadline more, and the mail stays owed', async () => {
+    const { td, smtp, logs, stop } = await setup({
+      programs: "  flaky:\n    cmd: sh -c 'exit 1'\n    startretries: 0\n",
+      email: email('events: [fatal]', 'digest: 0'),
+      timings: { flushMs: 300 },
+    });
+    onTestFinished(smtp.holdReplies());
+    const fatal = await td.waitState('flaky:0', 'fatal');
+    await smtp.waitMails(1, 'the mail, its reply held');
+    await stop();
+    await logs.wait(/WARN mail: no reply from the server 0\.3 s later; the mail is sent again/);
+    const db = openEventDb(join(td.dir, 'taskmaster.db'));
+    onTestFinished(() => void db.close());
+    expect(alertLog(db).cursor()!.seq).toBeLessThan(fatal.seq);
   }, 20_000);
 
   it('a server down while alerts pile up: the queue stays bounded, and the next mail says what was dropped', async () => {

@@ -13,10 +13,11 @@ describe('alertLog', () => {
     expect(log.cursor()).toBeNull();
     const first = log.setCursor(5);
     expect(first.seq).toBe(5);
-    expect(log.setCursor(9)).toEqual({ seq: 9, stream: first.stream });
+    // where alerts were turned on stays with the cursor as it moves
+    expect(log.setCursor(9)).toEqual({ seq: 9, stream: first.stream, sinceSeq: 5 });
     db.close();
     const again = openEventDb(file);
-    expect(alertLog(again).cursor()).toEqual({ seq: 9, stream: first.stream });
+    expect(alertLog(again).cursor()).toEqual({ seq: 9, stream: first.stream, sinceSeq: 5 });
     alertLog(again).clearCursor();
     expect(alertLog(again).cursor()).toBeNull();
     again.close();
@@ -42,11 +43,21 @@ describe('alertLog', () => {
     expect(rows.every((r, i) => i === 0 || r.seq > rows[i - 1]!.seq)).toBe(true);
     expect([...log.candidates(rows.at(-3)!.seq)].map((r) => r.to)).toEqual(['fatal', 'backoff']);
     expect(log.lastSeq()).toBe(rows.at(-1)!.seq);
-    const back = log.before('w:0', rows.at(-1)!.seq, 3);
-    expect(back.map((r) => `${r.from} -> ${r.to}`)).toEqual([
-      'starting -> fatal',
-      'starting -> running',
-      'running -> exited',
-    ]);
+    const all = { fatal: true, spawnError: true, crashLoop: true, unexpected: true };
+    const last = rows.at(-1)!.seq;
+    const newest = (kinds: typeof all, afterSeq = 0) => {
+      const row = log.lastAlertOrRun('w:0', afterSeq, last, kinds);
+      return row === null ? null : `${row.from} -> ${row.to} (${row.cause})`;
+    };
+    expect(newest(all)).toBe('starting -> fatal (spawn-error)');
+    // a run answers as well as an alert: it ends the lookback
+    expect(newest({ ...all, fatal: false, spawnError: false })).toBe(
+      'starting -> running (timeout)',
+    );
+    // exits expected in half the rows: the newest unexpected one of w:0, past the expected ones
+    const noRun = log.lastAlertOrRun('w:1', 0, last, { ...all, fatal: false });
+    expect(noRun).toMatchObject({ to: 'exited', expected: false });
+    // nothing before where the cursor was made
+    expect(newest(all, last - 1)).toBeNull();
   });
 });

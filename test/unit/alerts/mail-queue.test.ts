@@ -7,7 +7,12 @@ type Mail = QueuedMail & { id: string };
 const mail = (id: string, alerts = 1): Mail => ({ id, subject: id, text: '', alerts });
 
 /** A queue whose server is a script: `replies` says, attempt by attempt, what it answers. */
-function queue(replies: (mail: Mail, dropped: number) => Promise<string>, maxQueued = 10) {
+function queue(
+  replies: (mail: Mail, dropped: number) => Promise<string>,
+  maxQueued = 10,
+  /** Runs first in each callback: a throw there stands for a bug in the caller's. */
+  before: Partial<Record<'sent' | 'failed', (m: Mail) => void>> = {},
+) {
   const log: string[] = [];
   let resolveDone: () => void = () => {};
   const q = new MailQueue<Mail>({
@@ -18,10 +23,14 @@ function queue(replies: (mail: Mail, dropped: number) => Promise<string>, maxQue
     sent: (m, response, attempts) => {
       log.push(`sent ${m.id} ${response} after ${attempts}`);
       resolveDone();
+      before.sent?.(m);
     },
-    failed: (m, error, attempt, retryInMs) =>
-      log.push(`failed ${m.id} #${attempt} ${(error as Error).message} retry ${retryInMs}`),
+    failed: (m, error, attempt, retryInMs) => {
+      log.push(`failed ${m.id} #${attempt} ${(error as Error).message} retry ${retryInMs}`);
+      before.failed?.(m);
+    },
     dropped: (m) => log.push(`dropped ${m.id}`),
+    internalError: (error, callback) => log.push(`bug in ${callback}: ${(error as Error).message}`),
   });
   const sentOnce = (n: number) =>
     new Promise<void>((resolve) => {
@@ -116,5 +125,82 @@ describe('MailQueue', () => {
   it('a flush of an empty queue resolves at once', async () => {
     const { q } = queue(() => Promise.resolve('250'));
     await expect(q.flush(60_000)).resolves.toBe(0);
+  });
+
+  // review of issue 9: the callbacks ran inside the send's try
+  it('a sent callback that throws: the mail stays sent, never sent again, and the queue goes on', async () => {
+    const sends: string[] = [];
+    const { q, log, sentOnce } = queue(
+      (m) => {
+        sends.push(m.id);
+        return Promise.resolve(`250 ${m.id}`);
+      },
+      10,
+      {
+        sent: (m) => {
+          if (m.id === 'a') throw new Error('cursor write failed');
+        },
+      },
+    );
+    const done = sentOnce(2);
+    q.push(mail('a'));
+    q.push(mail('b'));
+    await done;
+    expect(sends).toEqual(['a', 'b']);
+    expect(log).toEqual([
+      'sent a 250 a after 1',
+      'bug in sent: cursor write failed',
+      'sent b 250 b after 1',
+    ]);
+  });
+
+  it('a failed callback that throws: no rejection escapes, and the mail is tried again and sent', async () => {
+    let failures = 1;
+    const { q, log, sentOnce } = queue(
+      () => (failures-- > 0 ? Promise.reject(new Error('451 busy')) : Promise.resolve('250 ok')),
+      10,
+      {
+        failed: () => {
+          throw new Error('log full');
+        },
+      },
+    );
+    const done = sentOnce(1);
+    q.push(mail('a'));
+    await done;
+    expect(log).toEqual([
+      'failed a #1 451 busy retry 5',
+      'bug in failed: log full',
+      'sent a 250 ok after 2',
+    ]);
+    // the pump is not stuck: a later mail goes too
+    const again = sentOnce(2);
+    q.push(mail('b'));
+    await again;
+    expect(q.length).toBe(0);
+  });
+
+  it('a push that drops the mail waiting for its retry: the next mail starts at attempt 1, first backoff', async () => {
+    const tries = new Map<string, number>();
+    const { q, log, sentOnce } = queue((m) => {
+      const n = (tries.get(m.id) ?? 0) + 1;
+      tries.set(m.id, n);
+      // a never gets through; b on its second try
+      return m.id === 'a' || n === 1
+        ? Promise.reject(new Error('451 busy'))
+        : Promise.resolve('250 ok');
+    }, 1);
+    const done = sentOnce(1);
+    q.push(mail('a'));
+    // a failed once and sleeps before its retry, back at the head of the waiting ones
+    await expect.poll(() => log.length).toBe(1);
+    q.push(mail('b'));
+    await done;
+    expect(log).toEqual([
+      'failed a #1 451 busy retry 5',
+      'dropped a',
+      'failed b #1 451 busy retry 5',
+      'sent b 250 ok after 2',
+    ]);
   });
 });

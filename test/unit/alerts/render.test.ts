@@ -184,3 +184,19 @@ describe('bodyOf', () => {
     );
   });
 });
+
+// review of issue 9: the header counted every recovery row, the instance's lines one recovery
+describe('AlertDigest.count', () => {
+  it('agrees with the per-instance counts when an instance recovers more than once', () => {
+    const run = { from: 'starting', to: 'running', cause: 'timeout' } as const;
+    const d = digestOf(
+      alert('unexpected', 'api:0', T0, exit1),
+      alert('recovered', 'api:0', T0 + 1000, run),
+      alert('unexpected', 'api:0', T0 + 2000, exit1),
+      alert('recovered', 'api:0', T0 + 3000, run),
+    );
+    expect(d.countOf('unexpected')).toBe(2);
+    expect(d.countOf('recovered')).toBe(1);
+    expect(d.count).toBe(3);
+  });
+});

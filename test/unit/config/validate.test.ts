@@ -714,19 +714,28 @@ describe('email', () => {
       '4:39: email.smtp.requiretls: expected true or false, found "yes"\n  hint: YAML 1.2 reads yes as a string',
     ],
     [
-      'email: { to: a@b, smtp: { user: "" } }',
+      'email: { to: a@b, smtp: { user: "", pass: p } }',
       '4:33: email.smtp.user: expected a user name, found ""',
     ],
     [
-      'email: { to: a@b, smtp: { pass: { fiel: x } } }',
-      '4:35: email.smtp.pass.fiel: unknown key\n  hint: did you mean file?',
+      'email: { to: a@b, smtp: { user: u, pass: { fiel: x } } }',
+      '4:42: email.smtp.pass: expected a password, { file: PATH } or { env: NAME }, found a mapping with other keys\n  hint: quote a password that starts with { or [',
+    ],
+    // review of issue 9: a login of one half was accepted, then refused by the server forever
+    [
+      'email: { to: a@b, smtp: { user: tm } }',
+      '4:19: email.smtp.pass: required with user\n  hint: a login takes both user and pass; leave both out for a server without login',
     ],
     [
-      'email: { to: a@b, smtp: { pass: { env: 1X } } }',
-      '4:40: email.smtp.pass.env: expected an environment variable name like SMTP_PASSWORD, found "1X"',
+      'email: { to: a@b, smtp: { pass: { env: SMTP_PASS } } }',
+      '4:19: email.smtp.user: required with pass\n  hint: a login takes both user and pass; leave both out for a server without login',
     ],
     [
-      'email: { to: a@b, smtp: { user: { file: a, env: B } } }',
+      'email: { to: a@b, smtp: { user: u, pass: { env: 1X } } }',
+      '4:49: email.smtp.pass.env: expected an environment variable name like SMTP_PASSWORD, found "1X"',
+    ],
+    [
+      'email: { to: a@b, smtp: { user: { file: a, env: B }, pass: p } }',
       '4:33: email.smtp.user: expected a user name, { file: PATH } or { env: NAME }, found a mapping',
     ],
     ['email: ops@example.com', '4:8: email: expected a mapping, found "ops@example.com"'],
@@ -735,9 +744,24 @@ describe('email', () => {
   });
 
   it('never shows the password it refuses', () => {
-    const message = problems(`${web()}email: { to: a@b, smtp: { pass: [hunter2] } }\n`);
+    const message = problems(`${web()}email: { to: a@b, smtp: { user: u, pass: [hunter2] } }\n`);
     expect(message).toBe(
-      'config.yaml:4:33: email.smtp.pass: expected a password, { file: PATH } or { env: NAME }, found a list',
+      'config.yaml:4:42: email.smtp.pass: expected a password, { file: PATH } or { env: NAME }, found a list',
+    );
+  });
+
+  // review of issue 9: `pass: {S3cr3t}` unquoted is a mapping, and its key was printed
+  it('never shows a password written as a mapping, nor a user name', () => {
+    const yaml = `${web()}email:\n  to: a@b\n  smtp:\n    user: {j0hn}\n    pass: {S3cr3t}\n`;
+    const message = problems(yaml);
+    expect(message).not.toMatch(/S3cr3t|j0hn/);
+    expect(message).toBe(
+      [
+        'config.yaml:7:11: email.smtp.user: expected a user name, { file: PATH } or { env: NAME }, found a mapping with other keys',
+        '  hint: quote a user name that starts with { or [',
+        'config.yaml:8:11: email.smtp.pass: expected a password, { file: PATH } or { env: NAME }, found a mapping with other keys',
+        '  hint: quote a password that starts with { or [',
+      ].join('\n'),
     );
   });
 
