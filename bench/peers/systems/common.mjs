@@ -76,3 +76,14 @@ export function runCli({ cmd, args, env, cwd, okCodes = [0] }) {
     });
   });
 }
+
+/** The words of a CLI verb the scenarios use; each system's CLI names them alike, but shutdown. */
+export function cliWords(verb, name, shutdown = ['shutdown']) {
+  return {
+    status: ['status'],
+    stop: ['stop', name],
+    start: ['start', name],
+    stopAll: ['stop', 'all'],
+    shutdown,
+  }[verb];
+}

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { isAlive, record } from '../procs.mjs';
 import { until } from '../until.mjs';
-import { runCli } from './common.mjs';
+import { cliWords, runCli } from './common.mjs';
 
 const STATES = { online: 'running', stopped: 'stopped' };
 
@@ -138,13 +138,7 @@ class Pm2Session {
   }
 
   cli(verb, name) {
-    const words = {
-      status: ['status'],
-      stop: ['stop', name],
-      start: ['start', name],
-      stopAll: ['stop', 'all'],
-      shutdown: ['kill'],
-    }[verb];
+    const words = cliWords(verb, name, ['kill']);
     return { cmd: process.execPath, args: [this.bin, ...words], env: this.env, cwd: this.work };
   }
 

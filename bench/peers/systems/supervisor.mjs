@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { callUnix } from '../xmlrpc.mjs';
-import { daemonOutputTail, shellJoin, spawnDaemon } from './common.mjs';
+import { cliWords, daemonOutputTail, shellJoin, spawnDaemon } from './common.mjs';
 
 const STATES = { RUNNING: 'running', EXITED: 'exited', STOPPED: 'stopped' };
 
@@ -100,13 +100,7 @@ class SupervisorSession {
   }
 
   cli(verb, name) {
-    const words = {
-      status: ['status'],
-      stop: ['stop', name],
-      start: ['start', name],
-      stopAll: ['stop', 'all'],
-      shutdown: ['shutdown'],
-    }[verb];
+    const words = cliWords(verb, name);
     return {
       cmd: 'supervisorctl',
       args: ['-c', this.conf, ...words],

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { TmClient } from '../tm-client.mjs';
-import { daemonOutputTail, freePort, shellJoin, spawnDaemon } from './common.mjs';
+import { cliWords, daemonOutputTail, freePort, shellJoin, spawnDaemon } from './common.mjs';
 
 const STATES = { running: 'running', exited: 'exited', stopped: 'stopped' };
 
@@ -117,13 +117,7 @@ class TmSession {
   }
 
   cli(verb, name) {
-    const words = {
-      status: ['status'],
-      stop: ['stop', name],
-      start: ['start', name],
-      stopAll: ['stop', 'all'],
-      shutdown: ['shutdown'],
-    }[verb];
+    const words = cliWords(verb, name);
     return {
       cmd: process.execPath,
       args: [this.tmJs, '-c', 'config.yaml', ...words],

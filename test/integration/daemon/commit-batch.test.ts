@@ -7,6 +7,7 @@ import { openTextLog } from '../../../src/daemon/text-log.js';
 import { writeGuard } from '../../../src/daemon/write-guard.js';
 import { createAppend } from '../../../src/eventlog/append.js';
 import type { TransitionEvent } from '../../../src/domain/types.js';
+import { makeEvent } from '../../helpers/events.js';
 import { ownTempDir } from '../../helpers/processes.js';
 import { tempDb } from '../../helpers/temp-db.js';
 
@@ -33,20 +34,7 @@ function setup() {
 }
 
 function row(name: string): TransitionEvent {
-  return {
-    atMs: Date.now(),
-    name,
-    from: 'stopped',
-    to: 'starting',
-    cause: 'autostart',
-    pid: null,
-    exitCode: null,
-    signal: null,
-    retries: 0,
-    message: null,
-    waitMs: null,
-    expected: null,
-  };
+  return makeEvent({ atMs: Date.now(), name });
 }
 
 describe('a burst of writes', () => {
