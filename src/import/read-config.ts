@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import type { ConfigProblem } from '../domain/errors.js';
 import { HOST_NAMES, folderOf, toFixed, type Context } from './expansions.js';
-import { glob } from './glob.js';
+import { glob } from '../config/glob.js';
 import { emptyIni, readIni, type IniDocument } from './ini.js';
 import type { Note } from './notes.js';
 
@@ -69,7 +68,7 @@ export function readSupervisorConfig(
   for (const note of expanded.notes) notes.push(note1(files, '[include] files', note, false));
   const base = folderOf(file);
   for (const pattern of expanded.text.split(/\s+/).filter((p) => p !== '')) {
-    const matches = glob(path.resolve(base, pattern));
+    const matches = glob(pattern, base);
     if (matches.length === 0) {
       notes.push(
         note1(
