@@ -127,8 +127,13 @@ function findExecutable(command: string, cwd: string, searchPath: string): strin
 function checkExecutable(file: string): SpawnFailure | null {
   let isFile: boolean;
   try {
-    isFile = statSync(file).isFile();
+    // without a throw for the usual miss: a PATH of ten folders is searched at every start, and
+    // an exception (its stack trace, its message) costs far more than the stat
+    const stats = statSync(file, { throwIfNoEntry: false });
+    if (stats === undefined) return fail(`no such file: ${file}`, 'ENOENT');
+    isFile = stats.isFile();
   } catch {
+    // ENOTDIR, EACCES on a folder of the path: not there for us either
     return fail(`no such file: ${file}`, 'ENOENT');
   }
   if (!isFile) return fail(`not executable (not a regular file): ${file}`, 'EACCES');
