@@ -1,4 +1,4 @@
-import { filter, firstValueFrom, type Observable } from 'rxjs';
+import { filter, type Observable, type Subscription } from 'rxjs';
 import { followFile, tailFile } from './tail-file.js';
 import type { CommandAction } from '../../machines/supervisor.machine.js';
 import { parseSignal } from '../config/signals.js';
@@ -157,45 +157,66 @@ async function control(
     }
   }
   // subscribed before the command is sent, so that no outcome can slip past
-  const outcomes = send.map((name) => outcome(daemon.events$, action, name));
+  const settled = wait ? outcomes(daemon.events$, action, send) : null;
   if (send.length > 0) daemon.command(action, send);
-  const done = wait
-    ? await Promise.all(outcomes)
-    : send.map((name) => ok(name, `${action === 'stop' ? 'stopping' : 'starting'}`));
+  const done =
+    settled === null
+      ? send.map((name) => ok(name, `${action === 'stop' ? 'stopping' : 'starting'}`))
+      : await settled;
   for (const r of done) results.set(r.name, r);
   return names.map((n) => results.get(n)!);
 }
 
 /**
- * The first transition that settles one instance's command. A start or restart counts from its
- * `starting` row (a restart passes through `stopped` first): `running` is success, a failed start
- * (`backoff`, `fatal`) or a stop by somebody else is failure, with the reason.
+ * The first transition that settles each instance's command, all heard through one
+ * subscription: a subscription per instance would hand every event of a `start all` of a
+ * thousand instances to a thousand filters. A start or restart counts from its `starting` row
+ * (a restart passes through `stopped` first): `running` is success, a failed start (`backoff`,
+ * `fatal`) or a stop by somebody else is failure, with the reason.
  */
-function outcome(
+function outcomes(
   events$: Observable<StoredEvent>,
   action: CommandAction,
-  name: string,
-): Promise<ActionResult> {
-  let started = action === 'stop';
-  return firstValueFrom(
-    events$.pipe(
-      filter((e) => {
-        if (e.name !== name) return false;
-        if (action === 'stop') return e.to === 'stopped';
-        if (e.to === 'starting') started = true;
-        return started && ['running', 'backoff', 'fatal', 'stopped', 'exited'].includes(e.to);
-      }),
-    ),
-  ).then((e) => {
-    if (action === 'stop') return ok(name, 'stopped');
-    if (e.to === 'running') return ok(name, action === 'restart' ? 'restarted' : 'started');
-    if (e.cause === 'spawn-error')
-      return failure(name, 'SPAWN_FAILED', `spawn error: ${e.message}`);
-    if (e.to === 'stopped')
-      return failure(name, 'NOT_RUNNING', `stopped (${e.cause}) before it was running`);
-    return failure(name, 'SPAWN_FAILED', `exited too quickly (${exitText(e)})`);
+  names: readonly string[],
+): Promise<ActionResult[]> {
+  if (names.length === 0) return Promise.resolve([]);
+  return new Promise((resolve, reject) => {
+    const waiting = new Set(names);
+    const started = new Set<string>();
+    const results = new Map<string, ActionResult>();
+    const subscription: Subscription = events$.subscribe({
+      next: (e) => {
+        if (!waiting.has(e.name)) return;
+        if (action !== 'stop' && e.to === 'starting') started.add(e.name);
+        const result = settles(action, e, started.has(e.name));
+        if (result === null) return;
+        waiting.delete(e.name);
+        results.set(e.name, result);
+        if (waiting.size > 0) return;
+        subscription.unsubscribe();
+        resolve(names.map((n) => results.get(n)!));
+      },
+      complete: () =>
+        reject(
+          new TaskmasterError('SHUTTING_DOWN', `the daemon stopped before ${action} was done`),
+        ),
+    });
   });
 }
+
+/** What `e` says of the command on its instance, or null when it does not settle it yet. */
+function settles(action: CommandAction, e: StoredEvent, hasStarted: boolean): ActionResult | null {
+  const { name } = e;
+  if (action === 'stop') return e.to === 'stopped' ? ok(name, 'stopped') : null;
+  if (!hasStarted || !SETTLING.includes(e.to)) return null;
+  if (e.to === 'running') return ok(name, action === 'restart' ? 'restarted' : 'started');
+  if (e.cause === 'spawn-error') return failure(name, 'SPAWN_FAILED', `spawn error: ${e.message}`);
+  if (e.to === 'stopped')
+    return failure(name, 'NOT_RUNNING', `stopped (${e.cause}) before it was running`);
+  return failure(name, 'SPAWN_FAILED', `exited too quickly (${exitText(e)})`);
+}
+
+const SETTLING: readonly StoredEvent['to'][] = ['running', 'backoff', 'fatal', 'stopped', 'exited'];
 
 function exitText(e: StoredEvent): string {
   if (e.signal !== null) return `killed by ${e.signal}`;
