@@ -1,0 +1,164 @@
+#!/usr/bin/env node
+// Bundles the two programs with esbuild, each over the file tsc wrote for it (dist/src/bin/tm.js,
+// dist/src/bin/taskmasterd.js), so that package.json's bin and every path to them stay the same.
+// Run by `npm run build`, after tsc. Why bundles: Node resolves, reads and compiles each module
+// of a tree on its own, and that cost more than all the rest of a `tm status` (BENCHMARKS.md, "tm
+// latency"), and most of the daemon's start before it opens its event log: rxjs's CommonJS build
+// alone is hundreds of files. What only some runs need is split into chunks loaded on demand, in a
+// folder per program, emptied before each build.
+import { rmSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outdir = join(root, 'dist/src/bin');
+/** The daemon's packages: a client that loads one of them pays for it at every command. */
+const DAEMON_ONLY = ['xstate', 'rxjs', 'better-sqlite3', 'nodemailer', 'msgpackr-extract'];
+
+/**
+ * msgpackr's Node entry loads its native string extractor (msgpackr-extract, found through
+ * node-gyp-build): 20 to 40 ms of CPU at every start, for tm and the daemon alike. It speeds up
+ * decoding only, and only of strings: measured under the daemon's --no-opt, a 130-byte request
+ * takes 12 µs instead of 7, a request naming 1000 instances (20 KB) 2.1 ms instead of 0.2. The
+ * daemon decodes a frame per command; those microseconds are nowhere near a start's cost, paid
+ * while 500 instances wait. The package's plain entry (index.js, its build for other platforms)
+ * has the same Packr.
+ */
+const msgpackrWithoutNative = {
+  name: 'msgpackr-without-native',
+  setup(b) {
+    b.onResolve({ filter: /^msgpackr$/ }, async (args) => {
+      if (args.pluginData === 'inner') return undefined;
+      const node = await b.resolve('msgpackr', {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        pluginData: 'inner',
+      });
+      if (node.errors.length > 0) return { errors: node.errors };
+      if (basename(node.path) !== 'node-index.js') {
+        return {
+          errors: [{ text: `msgpackr's Node entry is now ${node.path}: check this plugin` }],
+        };
+      }
+      return { path: join(dirname(node.path), 'index.js') };
+    });
+  },
+};
+
+/**
+ * rxjs's exports give Node its CommonJS build, which esbuild can only include whole (~450
+ * modules, each wrapped in a function run at start); its ES build (dist/esm, ES2015, the same
+ * code) lets the bundle keep only the operators the daemon uses.
+ */
+const rxjsAsModules = {
+  name: 'rxjs-as-modules',
+  setup(b) {
+    b.onResolve({ filter: /^rxjs$/ }, async (args) => {
+      if (args.pluginData === 'inner') return undefined;
+      const node = await b.resolve('rxjs', {
+        kind: args.kind,
+        resolveDir: args.resolveDir,
+        pluginData: 'inner',
+      });
+      if (node.errors.length > 0) return { errors: node.errors };
+      const cjs = join('dist', 'cjs', 'index.js');
+      if (!node.path.endsWith(cjs)) {
+        return { errors: [{ text: `rxjs's Node entry is now ${node.path}: check this plugin` }] };
+      }
+      return { path: join(node.path.slice(0, -cjs.length), 'dist', 'esm', 'index.js') };
+    });
+  },
+};
+
+/** What both programs share: one ES module with its chunks beside it, and source maps. */
+const common = {
+  absWorkingDir: root,
+  outdir,
+  bundle: true,
+  splitting: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // maps for both: with node --enable-source-maps, stacks (the daemon logs those of internal
+  // errors) point at src/ as they did before the bundles. Not turned on by the programs
+  // themselves: for the daemon that is 80 ms of CPU at start and 4.7 MiB of RSS (its 1.7 MB map
+  // parsed and kept), for stacks that a reader can map with the .map file.
+  sourcemap: true,
+  metafile: true,
+  logLevel: 'warning',
+};
+
+/** Our chunks that `entry` imports statically (evaluated before its first line), and theirs. */
+function chunksBefore(metafile, entry) {
+  const chunks = new Set([entry]);
+  for (const file of chunks) {
+    for (const { path, kind, external } of metafile.outputs[file]?.imports ?? []) {
+      if (kind === 'import-statement' && !external) chunks.add(path);
+    }
+  }
+  chunks.delete(entry);
+  return chunks;
+}
+
+/**
+ * A program's bundle. The build fails if it contains one of the `forbidden` packages, if any of
+ * its files imports one of the `lazy` ones other than by import(), or, with `isEntryFirst`, if
+ * any of our code (a chunk) is evaluated before the entry's own first line.
+ */
+async function bundle(name, options, { forbidden = [], lazy = [], isEntryFirst = false }) {
+  const fail = (text) => {
+    console.error(`bundle: ${name} ${text}`);
+    process.exit(1);
+  };
+  const chunks = `${name}-lazy`;
+  rmSync(join(outdir, chunks), { recursive: true, force: true });
+  const result = await build({
+    ...common,
+    entryPoints: { [name]: `src/bin/${name}.ts` },
+    chunkNames: `${chunks}/[name]-[hash]`,
+    ...options,
+  });
+  const bundled = Object.keys(result.metafile.inputs);
+  const strays = forbidden.filter((p) => bundled.some((i) => i.includes(`node_modules/${p}/`)));
+  if (strays.length > 0) fail(`must not contain ${strays.join(', ')}: see what imports it`);
+  const eager = Object.entries(result.metafile.outputs).flatMap(([file, { imports }]) =>
+    imports
+      .filter((i) => i.external && i.kind !== 'dynamic-import' && lazy.includes(i.path))
+      .map((i) => `${i.path} (${file})`),
+  );
+  if (eager.length > 0) fail(`imports ${eager.join(', ')} as it starts: use import()`);
+  const before = chunksBefore(result.metafile, relative(root, join(outdir, `${name}.js`)));
+  if (isEntryFirst && before.size > 0) {
+    fail(`runs ${[...before].join(', ')} before its entry: import() what the entry loads`);
+  }
+}
+
+// CommonJS packages inside an ES module (yaml; msgpackr's plain entry) require Node's modules:
+// an ES module has no require
+const requireBanner = (id) => ({
+  js: `import { createRequire as ${id} } from 'node:module'; const require = ${id}(import.meta.url);`,
+});
+
+await bundle(
+  'tm',
+  { banner: requireBanner('tmCreateRequire'), plugins: [msgpackrWithoutNative] },
+  { forbidden: DAEMON_ONLY },
+);
+
+// The daemon. taskmasterd.ts sets V8 flags, then imports the daemon with import(): with
+// splitting, that stays an import() of a chunk, so the flags are in force before any of the
+// daemon's code is compiled, which the build checks (isEntryFirst). better-sqlite3 is a native
+// addon, found by its own path at run time; nodemailer is loaded at the first mail, by a daemon
+// with an `email` section only. Both stay outside, loaded from node_modules as before: bundled,
+// nodemailer would be a chunk all the same (its 600 KB of
+// sources compiled at each build) for a rare path.
+await bundle(
+  'taskmasterd',
+  {
+    banner: requireBanner('taskmasterdCreateRequire'),
+    external: ['better-sqlite3', 'nodemailer'],
+    plugins: [msgpackrWithoutNative, rxjsAsModules],
+  },
+  { forbidden: ['msgpackr-extract'], lazy: ['nodemailer'], isEntryFirst: true },
+);
