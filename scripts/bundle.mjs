@@ -47,7 +47,7 @@ const msgpackrWithoutNative = {
 };
 
 /**
- * rxjs's exports give Node its CommonJS build, which esbuild can only include whole (~450
+ * rxjs's exports give Node its CommonJS build, which esbuild can only include whole (250
  * modules, each wrapped in a function run at start); its ES build (dist/esm, ES2015, the same
  * code) lets the bundle keep only the operators the daemon uses.
  */
