@@ -25,51 +25,48 @@ const DAEMON_ONLY = ['xstate', 'rxjs', 'better-sqlite3', 'nodemailer', 'msgpackr
  * while 500 instances wait. The package's plain entry (index.js, its build for other platforms)
  * has the same Packr.
  */
-const msgpackrWithoutNative = {
-  name: 'msgpackr-without-native',
-  setup(b) {
-    b.onResolve({ filter: /^msgpackr$/ }, async (args) => {
-      if (args.pluginData === 'inner') return undefined;
-      const node = await b.resolve('msgpackr', {
-        kind: args.kind,
-        resolveDir: args.resolveDir,
-        pluginData: 'inner',
-      });
-      if (node.errors.length > 0) return { errors: node.errors };
-      if (basename(node.path) !== 'node-index.js') {
-        return {
-          errors: [{ text: `msgpackr's Node entry is now ${node.path}: check this plugin` }],
-        };
-      }
-      return { path: join(dirname(node.path), 'index.js') };
-    });
-  },
-};
+const msgpackrWithoutNative = otherEntry('msgpackr', (path) =>
+  basename(path) === 'node-index.js' ? join(dirname(path), 'index.js') : null,
+);
 
 /**
  * rxjs's exports give Node its CommonJS build, which esbuild can only include whole (250
  * modules, each wrapped in a function run at start); its ES build (dist/esm, ES2015, the same
  * code) lets the bundle keep only the operators the daemon uses.
  */
-const rxjsAsModules = {
-  name: 'rxjs-as-modules',
-  setup(b) {
-    b.onResolve({ filter: /^rxjs$/ }, async (args) => {
-      if (args.pluginData === 'inner') return undefined;
-      const node = await b.resolve('rxjs', {
-        kind: args.kind,
-        resolveDir: args.resolveDir,
-        pluginData: 'inner',
+const rxjsAsModules = otherEntry('rxjs', (path) => {
+  const cjs = join('dist', 'cjs', 'index.js');
+  return path.endsWith(cjs) ? join(path.slice(0, -cjs.length), 'dist', 'esm', 'index.js') : null;
+});
+
+/**
+ * A plugin that bundles another entry of package `name` than the one Node would load: `swap`
+ * gets the path Node's resolution finds and returns the file to take instead, or null when that
+ * path is not the one expected (the package changed its layout: the build stops and says so).
+ */
+function otherEntry(name, swap) {
+  return {
+    name: `${name}-entry`,
+    setup(b) {
+      b.onResolve({ filter: new RegExp(`^${name}$`) }, async (args) => {
+        if (args.pluginData === 'inner') return undefined;
+        const node = await b.resolve(name, {
+          kind: args.kind,
+          resolveDir: args.resolveDir,
+          pluginData: 'inner',
+        });
+        if (node.errors.length > 0) return { errors: node.errors };
+        const path = swap(node.path);
+        if (path === null) {
+          return {
+            errors: [{ text: `${name}'s Node entry is now ${node.path}: check this plugin` }],
+          };
+        }
+        return { path };
       });
-      if (node.errors.length > 0) return { errors: node.errors };
-      const cjs = join('dist', 'cjs', 'index.js');
-      if (!node.path.endsWith(cjs)) {
-        return { errors: [{ text: `rxjs's Node entry is now ${node.path}: check this plugin` }] };
-      }
-      return { path: join(node.path.slice(0, -cjs.length), 'dist', 'esm', 'index.js') };
-    });
-  },
-};
+    },
+  };
+}
 
 /** What both programs share: one ES module with its chunks beside it, and source maps. */
 const common = {
