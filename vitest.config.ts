@@ -9,8 +9,10 @@ import { defineConfig } from 'vitest/config';
  */
 class LongFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
-    const tier = (f: TestSpecification) =>
-      ['/test/e2e/', '/test/integration/'].findIndex((dir) => f.moduleId.includes(dir)) >>> 0;
+    const tier = (f: TestSpecification) => {
+      const i = ['/test/e2e/', '/test/integration/'].findIndex((dir) => f.moduleId.includes(dir));
+      return i === -1 ? 2 : i;
+    };
     // sort is stable: within a tier, vitest's order (cached durations, else size) stays
     return (await super.sort(files)).sort((a, b) => tier(a) - tier(b));
   }
