@@ -52,64 +52,69 @@ export type Expanded = { text: string; notes: string[] } | { error: string };
 
 /** `raw` as a value taskmaster expands (cmd, env, workingdir, stdout, stderr). */
 export function toTaskmaster(raw: string, scope: Scope, ctx: Context): Expanded {
-  const parts = parseFormat(raw);
-  if (!Array.isArray(parts)) return parts;
-  let text = '';
-  const notes: string[] = [];
-  for (const part of parts) {
-    if ('text' in part) {
-      text += escapePercent(part.text);
-      continue;
-    }
-    const f = part.field;
-    const unknown = checkName(f, scope);
-    if (unknown !== null) return { error: unknown };
+  return rewrite(raw, scope, escapePercent, (f) => {
     const fixed = (value: string | number): string | { error: string } => {
       const r = formatField(f, value);
       return 'error' in r ? r : escapePercent(r.text);
     };
-    let out: string | { error: string } = f.raw;
-    if (f.name === 'group_name') out = fixed(scope.program!.group);
-    else if (f.name === 'program_name' && scope.program!.name !== scope.program!.taskmasterName)
-      out = fixed(scope.program!.name);
-    else if (f.name === 'here' && (ctx.outputDir === null || ctx.outputDir !== scope.here))
-      out = fixed(scope.here);
-    else if (f.name.startsWith('ENV_')) {
+    if (f.name === 'group_name') return fixed(scope.program!.group);
+    if (f.name === 'program_name' && scope.program!.name !== scope.program!.taskmasterName)
+      return fixed(scope.program!.name);
+    if (f.name === 'here' && (ctx.outputDir === null || ctx.outputDir !== scope.here))
+      return fixed(scope.here);
+    if (f.name.startsWith('ENV_')) {
       const own = scope.configEnv?.get(f.name.slice(4));
       if (own !== undefined) {
-        if (isPlain(f)) out = own.taskmaster;
-        else if (own.fixed !== null) out = fixed(own.fixed);
-        else
-          out = { error: `${f.raw} with a width cannot be carried over: its value is not fixed` };
+        if (isPlain(f)) return own.taskmaster;
+        if (own.fixed !== null) return fixed(own.fixed);
+        return { error: `${f.raw} with a width cannot be carried over: its value is not fixed` };
       }
     }
-    if (typeof out !== 'string') return out;
-    text += out;
-  }
-  return { text, notes };
+    return f.raw;
+  });
 }
 
 /** `raw` worked out here, for a key taskmaster does not expand. */
 export function toFixed(raw: string, scope: Scope, ctx: Context): Expanded {
+  return rewrite(
+    raw,
+    scope,
+    (text) => text,
+    (f, notes) => {
+      const value = fixedValue(f.name, scope, ctx, notes);
+      if (typeof value === 'object') return value;
+      const r = formatField(f, value);
+      return 'error' in r ? r : r.text;
+    },
+  );
+}
+
+/**
+ * `raw` part by part: its plain text through `text`, each field (once its name is known in
+ * `scope`) through `field`; the first error ends it.
+ */
+function rewrite(
+  raw: string,
+  scope: Scope,
+  text: (plain: string) => string,
+  field: (f: FormatField, notes: string[]) => string | { error: string },
+): Expanded {
   const parts = parseFormat(raw);
   if (!Array.isArray(parts)) return parts;
-  let text = '';
+  let out = '';
   const notes: string[] = [];
   for (const part of parts) {
     if ('text' in part) {
-      text += part.text;
+      out += text(part.text);
       continue;
     }
-    const f = part.field;
-    const unknown = checkName(f, scope);
+    const unknown = checkName(part.field, scope);
     if (unknown !== null) return { error: unknown };
-    const value = fixedValue(f.name, scope, ctx, notes);
-    if (typeof value === 'object') return value;
-    const r = formatField(f, value);
-    if ('error' in r) return r;
-    text += r.text;
+    const r = field(part.field, notes);
+    if (typeof r !== 'string') return r;
+    out += r;
   }
-  return { text, notes };
+  return { text: out, notes };
 }
 
 function fixedValue(
