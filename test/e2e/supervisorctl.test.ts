@@ -197,7 +197,7 @@ describe.skipIf(!existsSync(SUPERVISORCTL))(
     });
 
     it('refuses a wrong password (401, a log line); shutdown stops everything', async () => {
-      const { sb, d, url } = await daemonWithCtl(config(WEB));
+      const { sb, d, url, ctl } = await daemonWithCtl(config(WEB));
       const wrong = await run(SUPERVISORCTL, [
         '-s',
         url,
@@ -213,16 +213,7 @@ describe.skipIf(!existsSync(SUPERVISORCTL))(
         /WARN xmlrpc: refused 127\.0\.0\.1:\d+: wrong username or password \(user "admin"\)/,
       );
 
-      const { stdout } = await run(SUPERVISORCTL, [
-        '-s',
-        url,
-        '-u',
-        'admin',
-        '-p',
-        'secret',
-        'shutdown',
-      ]);
-      expect(stdout.trim()).toBe('Shut down');
+      expect(await ctl('shutdown')).toEqual({ out: 'Shut down', code: 0 });
       expect(await d.waitExit()).toEqual({ code: 0, signal: null });
       await waitUntil(() => sb.processes().length === 0, 'every process of the daemon to be gone');
     });
