@@ -25,7 +25,8 @@ async function setup(extra = '') {
   onTestFinished(async () => {
     if (daemon.isRunning) await sandbox.stop(daemon);
   });
-  await daemon.waitRunning('talk:0');
+  // the tests read these as running: the order in which they got there is not theirs to assume
+  for (const name of ['web:0', 'web:1', 'talk:0']) await daemon.waitRunning(name);
   const history = sandbox.path('history');
   const open = () => {
     const tmux = TmuxSession.start(

@@ -64,7 +64,8 @@ export class TmuxSession {
     return waitFor(
       screens,
       matches,
-      `${what} (screen: ${JSON.stringify(this.screen().trimEnd())})`,
+      // the screen at the deadline, not the one before the keys were answered
+      () => `${what} (screen: ${JSON.stringify(this.screen().trimEnd())})`,
       ms,
     );
   }

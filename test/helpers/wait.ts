@@ -2,12 +2,13 @@ import { filter, firstValueFrom, throwError, timeout, type Observable } from 'rx
 
 /**
  * The first value of `source` that matches, or an error naming what never came. Subscribe (call
- * this) before the action that triggers the value, then await it.
+ * this) before the action that triggers the value, then await it. A function for `what` is
+ * called at the deadline: it can tell what was there instead.
  */
 export function waitFor<T>(
   source: Observable<T>,
   pred: (x: T) => boolean,
-  what: string,
+  what: string | (() => string),
   ms = 8000,
 ): Promise<T> {
   return firstValueFrom(
@@ -15,7 +16,13 @@ export function waitFor<T>(
       filter(pred),
       timeout({
         first: ms,
-        with: () => throwError(() => new Error(`timed out after ${ms} ms waiting for ${what}`)),
+        with: () =>
+          throwError(
+            () =>
+              new Error(
+                `timed out after ${ms} ms waiting for ${typeof what === 'string' ? what : what()}`,
+              ),
+          ),
       }),
     ),
   );
