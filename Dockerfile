@@ -24,7 +24,7 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 RUN chmod +x dist/src/bin/*.js \
  && ln -s /app/dist/src/bin/taskmasterd.js /usr/local/bin/taskmasterd \
- && ln -s /app/dist/src/bin/tm.js /usr/local/bin/tm \
+ && ln -s /app/dist/src/bin/tm.cjs /usr/local/bin/tm \
  && mkdir -p /etc/taskmaster /var/lib/taskmaster
 COPY examples/container.yaml /etc/taskmaster/config.yaml
 # the event log (SQLite), the daemon's log, its pid and token files: kept across containers

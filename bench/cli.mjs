@@ -4,7 +4,7 @@
 // a temp dir. Each command is spawned RUNS times, in turn with `node -e 0` (the floor: what any
 // Node program costs before its first line), and its wall time from spawn to exit is taken.
 // Prints median (min–max) in ms of both, and the median of the pairwise differences. With
-// --baseline, another build's tm.js runs in turn with this one, against this build's daemon.
+// --baseline, another build's tm (tm.cjs, or tm.js before it) runs in turn with this one, against this build's daemon.
 //
 //   npm run bench:cli                 (builds first)
 //   node bench/cli.mjs --runs 50 --programs 100,1000 --keep
@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { RpcConnection } from '../dist/src/rpc/connection.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const TM = join(root, 'dist/src/bin/tm.js');
+const TM = join(root, 'dist/src/bin/tm.cjs');
 const TASKMASTERD = join(root, 'dist/src/bin/taskmasterd.js');
 const args = process.argv.slice(2);
 const opt = (name, fallback) => {
@@ -28,7 +28,7 @@ const opt = (name, fallback) => {
 const runs = Number(opt('runs', 30));
 const sizes = opt('programs', '100,1000').split(',').map(Number);
 const keep = args.includes('--keep');
-/** Another build's tm.js (an older commit's, say), measured in turn with this one. */
+/** Another build's tm (an older commit's, say), measured in turn with this one. */
 const baseline = opt('baseline', null);
 const asBaseline = (argv) => argv.map((w) => (w === TM ? baseline : w));
 

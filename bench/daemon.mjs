@@ -35,7 +35,7 @@ const idleS = Number(opt('idle', 10));
 const settleS = Number(opt('settle', 3));
 const root = resolve(opt('root', fileURLToPath(new URL('..', import.meta.url))));
 const taskmasterd = join(root, 'dist/src/bin/taskmasterd.js');
-const tm = join(root, 'dist/src/bin/tm.js');
+const tm = join(root, 'dist/src/bin/tm.cjs');
 if (!existsSync(taskmasterd)) {
   console.error(`no build at ${taskmasterd}: run npm run build there first`);
   process.exit(2);

@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// Bundles the two programs with esbuild, each over the file tsc wrote for it (dist/src/bin/tm.js,
-// dist/src/bin/taskmasterd.js), so that package.json's bin and every path to them stay the same.
-// Run by `npm run build`, after tsc. Why bundles: Node resolves, reads and compiles each module
-// of a tree on its own, and that cost more than all the rest of a `tm status` (BENCHMARKS.md, "tm
-// latency"), and most of the daemon's start before it opens its event log: rxjs's CommonJS build
-// alone is hundreds of files. What only some runs need is split into chunks loaded on demand, in a
-// folder per program, emptied before each build.
-import { rmSync } from 'node:fs';
+// Bundles the two programs with esbuild, in dist/src/bin beside what tsc wrote: taskmasterd.js
+// over tsc's file of the same name (package.json's bin and every path to it stay the same), and
+// tm as tm.cjs, a launcher, and tm-client.cjs, the client it runs with V8's code cache
+// (src/bin/code-cache.ts). Run by `npm run build`, after tsc. Why bundles: Node resolves, reads
+// and compiles each module of a tree on its own, and that cost more than all the rest of a `tm
+// status` (BENCHMARKS.md, "tm latency"), and most of the daemon's start before it opens its
+// event log: rxjs's CommonJS build alone is hundreds of files. What only some of the daemon's
+// runs need is split into chunks loaded on demand, in a folder emptied before each build.
+import { createHash } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -99,15 +101,31 @@ function chunksBefore(metafile, entry) {
 }
 
 /**
- * A program's bundle. The build fails if it contains one of the `forbidden` packages, if any of
- * its files imports one of the `lazy` ones other than by import(), or, with `isEntryFirst`, if
- * any of our code (a chunk) is evaluated before the entry's own first line.
+ * Fails the build if `result` contains one of the `forbidden` packages, or if any of its files
+ * imports one of the `lazy` ones other than by import().
  */
-async function bundle(name, options, { forbidden = [], lazy = [], isEntryFirst = false }) {
-  const fail = (text) => {
-    console.error(`bundle: ${name} ${text}`);
-    process.exit(1);
-  };
+function check(name, result, { forbidden = [], lazy = [] }) {
+  const bundled = Object.keys(result.metafile.inputs);
+  const strays = forbidden.filter((p) => bundled.some((i) => i.includes(`node_modules/${p}/`)));
+  if (strays.length > 0) fail(name, `must not contain ${strays.join(', ')}: see what imports it`);
+  const eager = Object.entries(result.metafile.outputs).flatMap(([file, { imports }]) =>
+    imports
+      .filter((i) => i.external && i.kind !== 'dynamic-import' && lazy.includes(i.path))
+      .map((i) => `${i.path} (${file})`),
+  );
+  if (eager.length > 0) fail(name, `imports ${eager.join(', ')} as it starts: use import()`);
+}
+
+function fail(name, text) {
+  console.error(`bundle: ${name} ${text}`);
+  process.exit(1);
+}
+
+/**
+ * A program's ES-module bundle, with what only some runs need in chunks. With `isEntryFirst`,
+ * the build fails if any of our code (a chunk) is evaluated before the entry's own first line.
+ */
+async function bundle(name, options, { isEntryFirst = false, ...checks }) {
   const chunks = `${name}-lazy`;
   rmSync(join(outdir, chunks), { recursive: true, force: true });
   const result = await build({
@@ -116,19 +134,42 @@ async function bundle(name, options, { forbidden = [], lazy = [], isEntryFirst =
     chunkNames: `${chunks}/[name]-[hash]`,
     ...options,
   });
-  const bundled = Object.keys(result.metafile.inputs);
-  const strays = forbidden.filter((p) => bundled.some((i) => i.includes(`node_modules/${p}/`)));
-  if (strays.length > 0) fail(`must not contain ${strays.join(', ')}: see what imports it`);
-  const eager = Object.entries(result.metafile.outputs).flatMap(([file, { imports }]) =>
-    imports
-      .filter((i) => i.external && i.kind !== 'dynamic-import' && lazy.includes(i.path))
-      .map((i) => `${i.path} (${file})`),
-  );
-  if (eager.length > 0) fail(`imports ${eager.join(', ')} as it starts: use import()`);
+  check(name, result, checks);
   const before = chunksBefore(result.metafile, relative(root, join(outdir, `${name}.js`)));
   if (isEntryFirst && before.size > 0) {
-    fail(`runs ${[...before].join(', ')} before its entry: import() what the entry loads`);
+    fail(name, `runs ${[...before].join(', ')} before its entry: import() what the entry loads`);
   }
+}
+
+/**
+ * `src/bin/NAME.ts` as one CommonJS file, `NAME.cjs`: no chunks (CommonJS has none; and V8,
+ * given its cache, does not compile what a run does not use). The build fails if it kept an
+ * import() (vm.Script, which runs it in code-cache.ts, has no loader for one), or if it is not
+ * all ASCII.
+ */
+async function bundleCommonJs(name, options, checks) {
+  const result = await build({
+    ...common,
+    splitting: false,
+    format: 'cjs',
+    entryPoints: { [name]: `src/bin/${name}.ts` },
+    outExtension: { '.js': '.cjs' },
+    ...options,
+  });
+  check(name, result, checks);
+  const dynamic = Object.values(result.metafile.outputs).flatMap(({ imports }) =>
+    imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path),
+  );
+  if (dynamic.length > 0) fail(name, `keeps import() of ${dynamic.join(', ')}: bundle it`);
+  const file = join(outdir, `${name}.cjs`);
+  // read as latin1, one byte a character (code-cache.ts): esbuild escapes what is not ASCII in
+  // strings, and minifying drops the comments, where it is kept as written
+  const at = readFileSync(file).findIndex((byte) => byte > 0x7f);
+  if (at !== -1) fail(name, `has a byte that is not ASCII at offset ${at}: minify it`);
+  // what tsc wrote for it (ES modules): not a program of the package, and tm.js would be taken
+  // for the one it was
+  for (const tsc of [`${name}.js`, `${name}.js.map`]) rmSync(join(outdir, tsc), { force: true });
+  return file;
 }
 
 // CommonJS packages inside an ES module (yaml; msgpackr's plain entry) require Node's modules:
@@ -137,11 +178,20 @@ const requireBanner = (id) => ({
   js: `import { createRequire as ${id} } from 'node:module'; const require = ${id}(import.meta.url);`,
 });
 
-await bundle(
-  'tm',
-  { banner: requireBanner('tmCreateRequire'), plugins: [msgpackrWithoutNative] },
+// tm: the client, and the launcher that runs it with V8's code cache, named after its hash
+const client = await bundleCommonJs(
+  'tm-client',
+  { plugins: [msgpackrWithoutNative], minifyWhitespace: true, minifySyntax: true },
   { forbidden: DAEMON_ONLY },
 );
+const clientHash = createHash('sha256').update(readFileSync(client)).digest('hex').slice(0, 16);
+await bundleCommonJs(
+  'tm',
+  { define: { TM_CLIENT_HASH: JSON.stringify(clientHash) }, sourcemap: false },
+  { forbidden: DAEMON_ONLY },
+);
+// the chunks of tm's ES-module bundle, before it was CommonJS
+rmSync(join(outdir, 'tm-lazy'), { recursive: true, force: true });
 
 // The daemon. taskmasterd.ts sets V8 flags, then imports the daemon with import(): with
 // splitting, that stays an import() of a chunk, so the flags are in force before any of the

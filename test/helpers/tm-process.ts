@@ -13,7 +13,7 @@ import { waitFor } from './wait.js';
  * the test finishes if it is still running.
  */
 
-export const TM = fileURLToPath(new URL('../../dist/src/bin/tm.js', import.meta.url));
+export const TM = fileURLToPath(new URL('../../dist/src/bin/tm.cjs', import.meta.url));
 
 export type TmResult = {
   code: number | null;

@@ -1,4 +1,4 @@
-// taskmaster: a build's dist/src/bin/taskmasterd.js in the foreground, its tm.js as the CLI, and
+// taskmaster: a build's dist/src/bin/taskmasterd.js in the foreground, its tm as the CLI, and
 // the wire protocol (tm-client.mjs) as the API.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -11,12 +11,13 @@ const STATES = { running: 'running', exited: 'exited', stopped: 'stopped' };
 
 export function taskmaster({ label, dir }) {
   const daemonJs = join(dir, 'dist/src/bin/taskmasterd.js');
-  const tmJs = join(dir, 'dist/src/bin/tm.js');
+  // tm.cjs since the client runs with V8's code cache; tm.js in builds before that
+  const tmJs = ['tm.cjs', 'tm.js'].map((f) => join(dir, 'dist/src/bin', f)).find(existsSync) ?? '';
   return {
     label,
     isTaskmaster: true,
     check() {
-      if (!existsSync(daemonJs) || !existsSync(tmJs)) {
+      if (!existsSync(daemonJs) || tmJs === '') {
         throw new Error(`${label}: no build in ${dir}\nhint: run npm run build there`);
       }
     },
