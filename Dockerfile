@@ -22,7 +22,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-RUN chmod +x dist/src/bin/*.js \
+RUN chmod +x dist/src/bin/*.js dist/src/bin/*.cjs \
  && ln -s /app/dist/src/bin/taskmasterd.js /usr/local/bin/taskmasterd \
  && ln -s /app/dist/src/bin/tm.cjs /usr/local/bin/tm \
  && mkdir -p /etc/taskmaster /var/lib/taskmaster

@@ -21,6 +21,7 @@ class LongFirst extends BaseSequencer {
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/helpers/global-setup.ts'],
     benchmark: { include: ['bench/**/*.bench.ts'] },
     pool: 'forks',
     // Most test time is spent waiting on child processes (daemons, their children, tm, tmux),

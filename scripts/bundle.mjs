@@ -79,10 +79,11 @@ const common = {
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  // maps for both: with node --enable-source-maps, stacks (the daemon logs those of internal
-  // errors) point at src/ as they did before the bundles. Not turned on by the programs
-  // themselves: for the daemon that is 80 ms of CPU at start and 4.7 MiB of RSS (its 1.7 MB map
-  // parsed and kept), for stacks that a reader can map with the .map file.
+  // maps: with node --enable-source-maps, the daemon's stacks (its log has those of internal
+  // errors) point at src/ as they did before the bundles. Not turned on by the daemon itself:
+  // that is 80 ms of CPU at start and 4.7 MiB of RSS (its 1.7 MB map parsed and kept), for
+  // stacks that a reader can map with the .map file. tm's client runs in a vm.Script, to which
+  // Node 20 applies no map: its map is for mapping by hand (code-cache.ts keeps the positions).
   sourcemap: true,
   metafile: true,
   logLevel: 'warning',
@@ -163,9 +164,10 @@ async function bundleCommonJs(name, options, checks) {
   if (dynamic.length > 0) fail(name, `keeps import() of ${dynamic.join(', ')}: bundle it`);
   const file = join(outdir, `${name}.cjs`);
   // read as latin1, one byte a character (code-cache.ts): esbuild escapes what is not ASCII in
-  // strings, and minifying drops the comments, where it is kept as written
+  // strings; comments, where it is kept as written, are dropped (minifyWhitespace, and
+  // legalComments: 'none' for the ones esbuild would keep)
   const at = readFileSync(file).findIndex((byte) => byte > 0x7f);
-  if (at !== -1) fail(name, `has a byte that is not ASCII at offset ${at}: minify it`);
+  if (at !== -1) fail(name, `has a byte that is not ASCII at offset ${at}: see what wrote it`);
   // what tsc wrote for it (ES modules): not a program of the package, and tm.js would be taken
   // for the one it was
   for (const tsc of [`${name}.js`, `${name}.js.map`]) rmSync(join(outdir, tsc), { force: true });
@@ -181,7 +183,14 @@ const requireBanner = (id) => ({
 // tm: the client, and the launcher that runs it with V8's code cache, named after its hash
 const client = await bundleCommonJs(
   'tm-client',
-  { plugins: [msgpackrWithoutNative], minifyWhitespace: true, minifySyntax: true },
+  {
+    plugins: [msgpackrWithoutNative],
+    minifyWhitespace: true,
+    minifySyntax: true,
+    legalComments: 'none',
+    // Node prints the whole source line of an uncaught exception: a line, not 60 KB of code
+    lineLimit: 160,
+  },
   { forbidden: DAEMON_ONLY },
 );
 const clientHash = createHash('sha256').update(readFileSync(client)).digest('hex').slice(0, 16);

@@ -10,7 +10,8 @@ import {
   renameSync,
   statSync,
   unlinkSync,
-  writeFileSync,
+  writeSync,
+  type Stats,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -21,64 +22,81 @@ import { Script } from 'node:vm';
  * (a code cache for ES modules came with Node 22), and for tm's bundle that is most of what a
  * `tm status` costs above `node -e 0` (BENCHMARKS.md, "tm latency"). So the bundle is CommonJS,
  * compiled here by V8 with the code it compiled at an earlier run, kept in the user's cache
- * folder. V8 checks a cache against its own version and flags, and the cache's name carries the
- * bundle's hash, so a cache of another build or Node is never taken: one that does not fit is
- * compiled from source, as without a cache, and written again.
+ * folder. V8 takes a cache for any source of the same length (it checks only that, its version
+ * and its flags), so the cache's name carries what tells one bundle from another: its hash, set
+ * by the build, and the size and modification time the file has now (a bundle rebuilt or edited
+ * since, even with its launcher left as it was). A cache that does not fit is compiled around,
+ * as without one, and written again.
  */
 
-/** How many caches are kept (of other builds: a checkout and an installed copy, say). */
+/** How many caches are kept, the most recently written (a checkout and an installed copy…). */
 const KEPT = 4;
+/** A temp file older than this was left by a tm that was killed while writing it. */
+const STALE_TEMP_MS = 60_000;
 
 /**
- * `$XDG_CACHE_HOME/taskmaster`, else `~/.cache/taskmaster` (the XDG base directories), or null
- * when neither variable is set (a service account without a home): tm then runs without one.
+ * `$XDG_CACHE_HOME/taskmaster`, else `~/.cache/taskmaster` (the XDG base directories), with the
+ * folder it is made in (which must exist), or null when neither variable is set (a service
+ * account without a home): tm then runs without one.
  */
-export function cacheDir(env: NodeJS.ProcessEnv): string | null {
+export function cacheDir(env: NodeJS.ProcessEnv): { base: string; dir: string } | null {
   const xdg = env['XDG_CACHE_HOME'];
-  if (xdg !== undefined && xdg.startsWith('/')) return join(xdg, 'taskmaster');
+  if (xdg !== undefined && xdg.startsWith('/')) return { base: xdg, dir: join(xdg, 'taskmaster') };
   const home = env['HOME'];
-  return home !== undefined && home.startsWith('/') ? join(home, '.cache', 'taskmaster') : null;
+  if (home === undefined || !home.startsWith('/')) return null;
+  return { base: home, dir: join(home, '.cache', 'taskmaster') };
 }
 
 /**
- * Runs the CommonJS file `file` as Node would, compiled with the cache `name` in `dir` when
- * there is a usable one. Without one, the code V8 compiled during this run (which includes the
- * functions it ran) is written at exit, for the next run. Nothing here fails a run: a folder
- * that cannot be made or read, or a cache of someone else, is a run without a cache.
+ * Runs the CommonJS file `file`, compiled with its cache in `where` when there is a usable one.
+ * Without one, the code V8 compiled during this run (the functions it ran included) is written
+ * at exit, for the next run: the first command after a build decides what the cache holds. The
+ * file gets require, module, __filename and __dirname as under Node's loader, but not
+ * require.main, require.cache, source maps or a hashbang line, which tm's bundle does not use.
+ * Nothing here fails a run: a folder that cannot be made or read, or a cache of someone else,
+ * is a run without a cache.
  */
-export function runCached(file: string, name: string, dir: string | null): void {
+export function runCached(file: string, name: string, where: { base: string; dir: string } | null) {
   // the bundle is ASCII (the build checks): latin1 gives V8 its one-byte string as it is read,
-  // where decoding UTF-8 took a millisecond of the 20 a `tm status` costs above `node -e 0`
+  // where decoding UTF-8 took a millisecond of the 20 or so a `tm status` costs above the floor
   const source = readFileSync(file, 'latin1');
-  const path = dir === null ? null : join(dir, `${name}.cache`);
+  const { size, mtimeMs } = statSync(file);
+  const path =
+    where === null
+      ? null
+      : join(where.dir, `${name}-${size}-${Math.trunc(mtimeMs)}-${process.arch}.cache`);
   const cachedData = path === null ? undefined : readOwn(path);
+  // the head on a line of its own (lineOffset -1): positions in the bundle are the map's
   const script = new Script(
-    `(function (exports, require, module, __filename, __dirname) { ${source}\n})`,
-    cachedData === undefined ? { filename: file } : { filename: file, cachedData },
+    `(function (exports, require, module, __filename, __dirname) {\n${source}\n})`,
+    { filename: file, lineOffset: -1, ...(cachedData === undefined ? {} : { cachedData }) },
   );
-  if (dir !== null && path !== null && (cachedData === undefined || script.cachedDataRejected)) {
-    process.once('exit', () => writeCache(dir, path, () => script.createCachedData()));
+  if (where !== null && path !== null && (cachedData === undefined || script.cachedDataRejected)) {
+    process.once('exit', () => writeCache(where, path, () => script.createCachedData()));
   }
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   const module = { exports: {} };
   run.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
 }
 
-/** A cache file of this user that nobody else can write, or undefined. */
+/** Not a symlink, this user's, and writable by nobody else. */
+function isOwn(stat: Stats): boolean {
+  return !stat.isSymbolicLink() && stat.uid === process.getuid?.() && (stat.mode & 0o022) === 0;
+}
+
+/** A cache file of this user, in a folder of this user, that nobody else can write; or undefined. */
 function readOwn(path: string): Buffer | undefined {
   let fd: number;
   try {
+    // bytecode from a file another user could write would run as this one
+    if (!isOwn(lstatSync(dirname(path)))) return undefined;
     fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch {
     return undefined;
   }
   try {
     const stat = fstatSync(fd);
-    // bytecode from a file another user could write would run as this one
-    if (!stat.isFile() || stat.uid !== process.getuid?.() || (stat.mode & 0o022) !== 0) {
-      return undefined;
-    }
-    return readFileSync(fd);
+    return stat.isFile() && isOwn(stat) ? readFileSync(fd) : undefined;
   } catch {
     return undefined;
   } finally {
@@ -88,32 +106,69 @@ function readOwn(path: string): Buffer | undefined {
 
 /**
  * Writes the cache whole or not at all (a temp file renamed: tm processes run side by side), in
- * a folder of this user only, then drops all but the KEPT most recent caches.
+ * a folder of this user only, then drops all but the KEPT most recent caches. The folders are
+ * made (0700) only inside a base that is this user's: under sudo with another user's HOME, root
+ * would make folders there that the user could not write.
  */
-function writeCache(dir: string, path: string, data: () => Buffer): void {
-  const temp = join(dir, `.${process.pid}.tmp`);
+function writeCache(where: { base: string; dir: string }, path: string, data: () => Buffer) {
+  const temp = join(where.dir, `.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`);
+  let fd: number | null = null;
+  let isRenamed = false;
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const stat = lstatSync(dir);
-    if (!stat.isDirectory() || stat.uid !== process.getuid?.() || (stat.mode & 0o022) !== 0) {
-      return;
-    }
-    writeFileSync(temp, data(), { mode: 0o600, flag: 'wx' });
+    if (!ownFolder(where.base, where.dir) || !isOwn(lstatSync(where.dir))) return;
+    fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+    // serialized only once there is a file to put it in
+    const bytes = data();
+    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at);
     renameSync(temp, path);
-    prune(dir);
+    isRenamed = true;
+    prune(where.dir);
   } catch {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // never written
-    }
+    // a cache is a convenience: this run just leaves none
+  } finally {
+    if (fd !== null) closeSync(fd);
+    if (fd !== null && !isRenamed) unlinkQuietly(temp);
+  }
+}
+
+/** `dir` exists or is made inside `base`, and it and the folders between are this user's. */
+function ownFolder(base: string, dir: string): boolean {
+  if (dir === base) return isOwnDir(base);
+  const parent = dirname(dir);
+  if (parent === dir || !ownFolder(base, parent)) return false;
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+  }
+  return isOwnDir(dir);
+}
+
+function isOwnDir(path: string): boolean {
+  try {
+    const stat = lstatSync(path);
+    return stat.isDirectory() && stat.uid === process.getuid?.();
+  } catch {
+    return false;
   }
 }
 
 function prune(dir: string): void {
-  const caches = readdirSync(dir)
-    .filter((f) => f.endsWith('.cache'))
-    .map((f) => ({ f, at: statSync(join(dir, f), { throwIfNoEntry: false })?.mtimeMs ?? 0 }))
-    .sort((a, b) => b.at - a.at);
-  for (const { f } of caches.slice(KEPT)) unlinkSync(join(dir, f));
+  const now = Date.now();
+  const files = readdirSync(dir).map((f) => ({
+    path: join(dir, f),
+    f,
+    at: statSync(join(dir, f), { throwIfNoEntry: false })?.mtimeMs ?? 0,
+  }));
+  const caches = files.filter(({ f }) => f.endsWith('.cache')).sort((a, b) => b.at - a.at);
+  const stale = files.filter(({ f, at }) => f.endsWith('.tmp') && now - at > STALE_TEMP_MS);
+  for (const { path } of [...caches.slice(KEPT), ...stale]) unlinkQuietly(path);
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // gone already: another tm pruned it
+  }
 }

@@ -27,6 +27,8 @@ export type TmOptions = {
   env?: Record<string, string | undefined>;
   /** ms until the run is given up (and tm killed). */
   ms?: number;
+  /** Another tm.cjs than the build's (a copy to change). */
+  tm?: string;
 };
 
 /** A running taskmasterd of `sandbox` and the port it listens on (its config says port 0). */
@@ -75,7 +77,7 @@ export function spawnTm(
     TM_E2E_SANDBOX: sandbox.dir,
   };
   for (const [k, v] of Object.entries(wanted)) if (v !== undefined) env[k] = v;
-  const child = spawn(process.execPath, [TM, ...args], {
+  const child = spawn(process.execPath, [options.tm ?? TM, ...args], {
     cwd: sandbox.dir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
