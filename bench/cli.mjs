@@ -4,7 +4,8 @@
 // a temp dir. Each command is spawned RUNS times, in turn with `node -e 0` (the floor: what any
 // Node program costs before its first line), and its wall time from spawn to exit is taken.
 // Prints median (min–max) in ms of both, and the median of the pairwise differences. With
-// --baseline, another build's tm (tm.cjs, or tm.js before it) runs in turn with this one, against this build's daemon.
+// --baseline, another build's tm (tm.cjs, or tm.js before it) runs in turn with this one, against
+// this build's daemon.
 //
 //   npm run bench:cli                 (builds first)
 //   node bench/cli.mjs --runs 50 --programs 100,1000 --keep

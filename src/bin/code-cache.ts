@@ -57,22 +57,28 @@ export function cacheDir(env: NodeJS.ProcessEnv): { base: string; dir: string } 
  * is a run without a cache.
  */
 export function runCached(file: string, name: string, where: { base: string; dir: string } | null) {
+  // one open for the bytes and the stat: the name is that of the bundle read, not of a later one
+  const fd = openSync(file, 'r');
+  const { size, mtimeMs } = fstatSync(fd);
   // the bundle is ASCII (the build checks): latin1 gives V8 its one-byte string as it is read,
   // where decoding UTF-8 took a millisecond of the 20 or so a `tm status` costs above the floor
-  const source = readFileSync(file, 'latin1');
-  const { size, mtimeMs } = statSync(file);
-  const path =
+  const source = readFileSync(fd, 'latin1');
+  closeSync(fd);
+  const cache =
     where === null
       ? null
-      : join(where.dir, `${name}-${size}-${Math.trunc(mtimeMs)}-${process.arch}.cache`);
-  const cachedData = path === null ? undefined : readOwn(path);
+      : {
+          ...where,
+          path: join(where.dir, `${name}-${size}-${Math.trunc(mtimeMs)}-${process.arch}.cache`),
+        };
+  const cachedData = cache === null ? undefined : readOwn(cache.path);
   // the head on a line of its own (lineOffset -1): positions in the bundle are the map's
   const script = new Script(
     `(function (exports, require, module, __filename, __dirname) {\n${source}\n})`,
     { filename: file, lineOffset: -1, ...(cachedData === undefined ? {} : { cachedData }) },
   );
-  if (where !== null && path !== null && (cachedData === undefined || script.cachedDataRejected)) {
-    process.once('exit', () => writeCache(where, path, () => script.createCachedData()));
+  if (cache !== null && (cachedData === undefined || script.cachedDataRejected)) {
+    process.once('exit', () => writeCache(cache, () => script.createCachedData()));
   }
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   const module = { exports: {} };
@@ -110,19 +116,20 @@ function readOwn(path: string): Buffer | undefined {
  * made (0700) only inside a base that is this user's: under sudo with another user's HOME, root
  * would make folders there that the user could not write.
  */
-function writeCache(where: { base: string; dir: string }, path: string, data: () => Buffer) {
-  const temp = join(where.dir, `.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`);
+function writeCache(cache: { base: string; dir: string; path: string }, data: () => Buffer) {
+  const temp = join(cache.dir, `.${process.pid}-${Math.random().toString(36).slice(2)}.tmp`);
   let fd: number | null = null;
   let isRenamed = false;
   try {
-    if (!ownFolder(where.base, where.dir) || !isOwn(lstatSync(where.dir))) return;
+    const folder = ownFolder(cache.base, cache.dir);
+    if (folder === null || !isOwn(folder)) return;
     fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
     // serialized only once there is a file to put it in
     const bytes = data();
     for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at);
-    renameSync(temp, path);
+    renameSync(temp, cache.path);
     isRenamed = true;
-    prune(where.dir);
+    prune(cache.dir);
   } catch {
     // a cache is a convenience: this run just leaves none
   } finally {
@@ -131,35 +138,34 @@ function writeCache(where: { base: string; dir: string }, path: string, data: ()
   }
 }
 
-/** `dir` exists or is made inside `base`, and it and the folders between are this user's. */
-function ownFolder(base: string, dir: string): boolean {
-  if (dir === base) return isOwnDir(base);
-  const parent = dirname(dir);
-  if (parent === dir || !ownFolder(base, parent)) return false;
-  try {
-    mkdirSync(dir, { mode: 0o700 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return false;
+/**
+ * `dir`, made (0700) if missing inside `base`, when it and the folders between are folders of
+ * this user: its stat, else null.
+ */
+function ownFolder(base: string, dir: string): Stats | null {
+  if (dir !== base) {
+    const parent = dirname(dir);
+    if (parent === dir || ownFolder(base, parent) === null) return null;
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return null;
+    }
   }
-  return isOwnDir(dir);
-}
-
-function isOwnDir(path: string): boolean {
   try {
-    const stat = lstatSync(path);
-    return stat.isDirectory() && stat.uid === process.getuid?.();
+    const stat = lstatSync(dir);
+    return stat.isDirectory() && stat.uid === process.getuid?.() ? stat : null;
   } catch {
-    return false;
+    return null;
   }
 }
 
 function prune(dir: string): void {
   const now = Date.now();
-  const files = readdirSync(dir).map((f) => ({
-    path: join(dir, f),
-    f,
-    at: statSync(join(dir, f), { throwIfNoEntry: false })?.mtimeMs ?? 0,
-  }));
+  const files = readdirSync(dir).map((f) => {
+    const path = join(dir, f);
+    return { f, path, at: statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0 };
+  });
   const caches = files.filter(({ f }) => f.endsWith('.cache')).sort((a, b) => b.at - a.at);
   const stale = files.filter(({ f, at }) => f.endsWith('.tmp') && now - at > STALE_TEMP_MS);
   for (const { path } of [...caches.slice(KEPT), ...stale]) unlinkQuietly(path);
